@@ -1,0 +1,49 @@
+/**
+ * The one codec interface. Learned and classical codecs (JPEG, x265, Opus, ...) implement
+ * it alike, so the CLI, the library API and evaluation never special-case a codec.
+ */
+
+export type Modality = 'image' | 'audio' | 'video';
+
+/** 8-bit RGB image, pixels interleaved row by row (R, G, B, R, G, B, ...). */
+export interface RgbImage {
+  width: number;
+  height: number;
+  data: Uint8Array;
+}
+
+/** PCM audio: one Float32Array per channel, samples in [-1, 1]. */
+export interface Audio {
+  sampleRate: number;
+  channels: Float32Array[];
+}
+
+/** A video as 8-bit RGB frames of one size. */
+export interface Video {
+  width: number;
+  height: number;
+  /** Frames per second as a fraction, e.g. [30000, 1001]. */
+  fps: [number, number];
+  frames: RgbImage[];
+}
+
+export interface MediaByModality {
+  image: RgbImage;
+  audio: Audio;
+  video: Video;
+}
+
+export interface Codec<M extends Modality = Modality> {
+  /** Registry name: a model name (e.g. `hyperprior-mse`) or a baseline (`jpeg`, `x265`, ...). */
+  readonly name: string;
+  readonly modality: M;
+  /** The quality levels the codec offers, ascending; higher = better quality, more bits. */
+  readonly qualities: readonly number[];
+  /** Encodes to the complete bitstream a user would store: its length is the rate. */
+  encode(media: MediaByModality[M], quality: number): Promise<Uint8Array>;
+  decode(bytes: Uint8Array): Promise<MediaByModality[M]>;
+}
+
+export type ImageCodec = Codec<'image'>;
+export type AudioCodec = Codec<'audio'>;
+export type VideoCodec = Codec<'video'>;

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs everything lcodec needs on a fresh Debian machine with Node 20:
+# ffmpeg (baselines, audio and video I/O) from apt, npm packages, and the TypeScript build.
+# Then, unless --no-demo is given, encodes and decodes the bundled sample image.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v ffmpeg >/dev/null 2>&1; then
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq ffmpeg >/dev/null
+fi
+
+export ONNXRUNTIME_NODE_INSTALL=skip
+if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
+npm run build
+
+if [ "${1:-}" != "--no-demo" ]; then
+  npm run --silent demo
+fi

@@ -1,0 +1,2 @@
+/** lcodec public API. */
+export const VERSION = '0.1.0';

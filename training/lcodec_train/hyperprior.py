@@ -1,0 +1,99 @@
+"""Variable-rate mean-scale hyperprior (Minnen, Balle, Toderici 2018, without context).
+
+One set of weights covers every quality: the latent y is multiplied by a learned
+per-channel gain vector of the chosen quality before quantization and by an inverse gain
+after it (Cui et al. 2021, "Asymmetric gained deep image compression"); z has its own
+gains. Training samples a quality per image, with that quality's lambda in the loss.
+
+    x --g_a--> y --*gain[q]--> y_g --h_a--> z --*zgain[q]--> z_g --Q--> z_hat
+    z_hat --/zgain[q]... h_s--> (mu, sigma)   y_hat = round(y_g - mu) + mu
+    y_hat --*igain[q]--> g_s --> x_hat
+"""
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from .layers import GDN, SCALE_MIN, FactorizedDensity, SubPelUp, conv, gaussian_likelihood, lower_bound_likelihood
+
+# Lambdas of the 8 qualities for MSE (distortion term lambda * 255^2 * MSE), as in CompressAI.
+MSE_LAMBDAS = [0.0018, 0.0035, 0.0067, 0.0130, 0.0250, 0.0483, 0.0932, 0.1800]
+# For MS-SSIM (distortion term lambda * (1 - MS-SSIM)), as in CompressAI.
+MSSSIM_LAMBDAS = [2.40, 4.58, 8.73, 16.64, 31.73, 60.50, 115.37, 220.00]
+
+
+class Hyperprior(nn.Module):
+    def __init__(self, N: int = 96, M: int = 160, qualities: int = 8):
+        super().__init__()
+        self.N, self.M, self.qualities = N, M, qualities
+        self.g_a = nn.Sequential(
+            conv(3, N, 5, 2), GDN(N), conv(N, N, 5, 2), GDN(N), conv(N, N, 5, 2), GDN(N), conv(N, M, 5, 2)
+        )
+        self.g_s = nn.Sequential(
+            SubPelUp(M, N), GDN(N, inverse=True), SubPelUp(N, N), GDN(N, inverse=True),
+            SubPelUp(N, N), GDN(N, inverse=True), SubPelUp(N, 3),
+        )
+        self.h_a = nn.Sequential(
+            conv(M, N, 3, 1), nn.LeakyReLU(inplace=True), conv(N, N, 5, 2), nn.LeakyReLU(inplace=True),
+            conv(N, N, 5, 2),
+        )
+        self.h_s = nn.Sequential(
+            SubPelUp(N, M), nn.LeakyReLU(inplace=True), SubPelUp(M, M * 3 // 2), nn.LeakyReLU(inplace=True),
+            conv(M * 3 // 2, 2 * M, 3, 1),
+        )
+        self.z_prior = FactorizedDensity(N)
+        # log-gains per quality; init so the quantization step shrinks as sqrt(lambda) grows.
+        ratio = torch.tensor([math.sqrt(l / MSE_LAMBDAS[3]) for l in MSE_LAMBDAS[:qualities]]).log()
+        self.log_gain = nn.Parameter(ratio[:, None].repeat(1, M).clone())
+        self.log_igain = nn.Parameter(-ratio[:, None].repeat(1, M).clone())
+        self.log_zgain = nn.Parameter(torch.zeros(qualities, N))
+        self.log_izgain = nn.Parameter(torch.zeros(qualities, N))
+
+    @staticmethod
+    def _gain(log_g: torch.Tensor, q: torch.Tensor) -> torch.Tensor:
+        return torch.exp(log_g[q])[:, :, None, None]
+
+    def entropy_parameters(self, z_hat: torch.Tensor, q: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        params = self.h_s(z_hat * self._gain(self.log_izgain, q))
+        mu, sigma = params.chunk(2, dim=1)
+        return mu, F.softplus(sigma)
+
+    def forward(self, x: torch.Tensor, q: torch.Tensor, noise: bool = True) -> dict[str, torch.Tensor]:
+        """Training/eval pass. noise=True: additive uniform noise for the rate terms and
+        straight-through rounding for what the decoder sees (the 'mixed' quantization
+        proxy); noise=False: true rounding everywhere (what the coder does)."""
+        y = self.g_a(x) * self._gain(self.log_gain, q)
+        z = self.h_a(y) * self._gain(self.log_zgain, q)
+        if noise:
+            z_tilde = z + torch.empty_like(z).uniform_(-0.5, 0.5)
+            z_hat = z + (torch.round(z) - z).detach()
+        else:
+            z_tilde = z_hat = torch.round(z)
+        z_lik = self.z_prior.likelihood(z_tilde)
+        mu, sigma = self.entropy_parameters(z_hat, q)
+        if noise:
+            v = y - mu + torch.empty_like(y).uniform_(-0.5, 0.5)
+            y_hat = mu + (y - mu) + (torch.round(y - mu) - (y - mu)).detach()
+        else:
+            v = torch.round(y - mu)
+            y_hat = v + mu
+        y_lik = gaussian_likelihood(v, sigma)
+        x_hat = self.g_s(y_hat * self._gain(self.log_igain, q))
+        return {
+            "x_hat": x_hat,
+            "y_lik": lower_bound_likelihood(y_lik),
+            "z_lik": lower_bound_likelihood(z_lik),
+        }
+
+
+def bits_per_image(out: dict[str, torch.Tensor]) -> torch.Tensor:
+    """Total estimated bits per batch item."""
+    y_bits = -torch.log2(out["y_lik"]).flatten(1).sum(1)
+    z_bits = -torch.log2(out["z_lik"]).flatten(1).sum(1)
+    return y_bits + z_bits
+
+
+__all__ = ["Hyperprior", "MSE_LAMBDAS", "MSSSIM_LAMBDAS", "bits_per_image", "SCALE_MIN"]

@@ -1,0 +1,191 @@
+#!/usr/bin/env python3
+"""Train a variable-rate learned image codec; resumable from its checkpoint.
+
+Interpreter: Debian's PyTorch (`apt-get install python3-torch python3-pil`, run as
+/usr/bin/python3), or any Python with torch >= 1.13 and Pillow (the GPU machine).
+
+    /usr/bin/python3 training/train.py --model hyperprior-mse --data ../shared/data/images/train
+    /usr/bin/python3 training/train.py --model hyperprior-msssim --init-from <mse checkpoint>
+
+Checkpoints go to --ckpt-dir (default ~/.cache/lcodec-train/<model>/last.pt), written
+atomically every --ckpt-minutes and on SIGTERM/SIGINT; a restart resumes from there.
+Progress (train loss, and bpp/PSNR on a few held-out Kodak images for monitoring only)
+is appended to <ckpt-dir>/log.csv.
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import random
+import signal
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from PIL import Image
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from lcodec_train.hyperprior import MSE_LAMBDAS, MSSSIM_LAMBDAS, Hyperprior, bits_per_image  # noqa: E402
+from lcodec_train.msssim import ms_ssim  # noqa: E402
+
+ARCH = {"N": 96, "M": 160}
+
+
+def load_images(folder: Path, min_side: int) -> list[torch.Tensor]:
+    files = sorted(p for p in folder.iterdir() if p.suffix.lower() in {".jpg", ".jpeg", ".png"})
+    images = []
+    for p in files:
+        im = np.asarray(Image.open(p).convert("RGB"))
+        if min(im.shape[:2]) >= min_side:
+            images.append(torch.from_numpy(im.copy()).permute(2, 0, 1).contiguous())  # uint8 CHW
+    return images
+
+
+def random_batch(images: list[torch.Tensor], batch: int, crop: int) -> torch.Tensor:
+    out = torch.empty(batch, 3, crop, crop, dtype=torch.uint8)
+    for i in range(batch):
+        im = images[random.randrange(len(images))]
+        _, h, w = im.shape
+        t, l = random.randint(0, h - crop), random.randint(0, w - crop)
+        c = im[:, t:t + crop, l:l + crop]
+        if random.random() < 0.5:
+            c = c.flip(2)
+        if random.random() < 0.5:
+            c = c.flip(1)
+        out[i] = c
+    return out.float().div_(255.0)
+
+
+def atomic_save(obj: dict, path: Path) -> None:
+    tmp = path.with_suffix(".tmp")
+    torch.save(obj, tmp)
+    os.replace(tmp, path)
+
+
+@torch.no_grad()
+def monitor(model: Hyperprior, kodak: list[torch.Tensor], qualities: list[int]) -> list[tuple[int, float, float]]:
+    model.eval()
+    rows = []
+    for q in qualities:
+        bpp, psnr = [], []
+        for im in kodak:
+            x = im.float().div(255.0)[None]
+            _, _, h, w = x.shape
+            x = x[:, :, : h // 64 * 64, : w // 64 * 64]
+            out = model(x, torch.tensor([q]), noise=False)
+            bpp.append(bits_per_image(out).item() / (x.shape[2] * x.shape[3]))
+            mse = F.mse_loss(out["x_hat"].clamp(0, 1), x).item()
+            psnr.append(10 * math.log10(1 / mse))
+        rows.append((q, sum(bpp) / len(bpp), sum(psnr) / len(psnr)))
+    model.train()
+    return rows
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--model", choices=["hyperprior-mse", "hyperprior-msssim"], default="hyperprior-mse")
+    ap.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared/data/images/train")
+    ap.add_argument("--kodak", type=Path, default=None, help="monitoring images (default: <data>/../kodak)")
+    ap.add_argument("--ckpt-dir", type=Path, default=None)
+    ap.add_argument("--init-from", type=Path, default=None, help="start from these weights (no optimizer state)")
+    ap.add_argument("--batch", type=int, default=8)
+    ap.add_argument("--crop", type=int, default=None, help="default 128 (mse) / 192 (msssim)")
+    ap.add_argument("--lr", type=float, default=3e-4)
+    ap.add_argument("--steps", type=int, default=10**9, help="stop after this many total steps")
+    ap.add_argument("--minutes", type=float, default=1e9, help="stop after this many minutes in this run")
+    ap.add_argument("--threads", type=int, default=0)
+    ap.add_argument("--ckpt-minutes", type=float, default=10.0)
+    ap.add_argument("--monitor-every", type=int, default=2000)
+    ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    args = ap.parse_args()
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    msssim = args.model == "hyperprior-msssim"
+    crop = args.crop or (192 if msssim else 128)
+    lambdas = torch.tensor(MSSSIM_LAMBDAS if msssim else MSE_LAMBDAS)
+    ckpt_dir = args.ckpt_dir or Path.home() / ".cache/lcodec-train" / args.model
+    ckpt_dir.mkdir(parents=True, exist_ok=True)
+    ckpt_path = ckpt_dir / "last.pt"
+    dev = torch.device(args.device)
+
+    model = Hyperprior(**ARCH).to(dev)
+    opt = torch.optim.Adam(model.parameters(), lr=args.lr)
+    step, trained_s = 0, 0.0
+    if ckpt_path.exists():
+        state = torch.load(ckpt_path, map_location=dev)
+        model.load_state_dict(state["model"])
+        opt.load_state_dict(state["opt"])
+        step, trained_s = state["step"], state["trained_s"]
+        print(f"resumed {ckpt_path} at step {step} ({trained_s / 3600:.2f} h trained)", flush=True)
+    elif args.init_from:
+        state = torch.load(args.init_from, map_location=dev)
+        model.load_state_dict(state["model"] if "model" in state else state)
+        print(f"initialized from {args.init_from}", flush=True)
+    for g in opt.param_groups:
+        g["lr"] = args.lr
+
+    images = load_images(args.data, crop)
+    kodak_dir = args.kodak or args.data.parent / "kodak"
+    kodak = load_images(kodak_dir, 0)[:4] if kodak_dir.exists() else []
+    print(f"{len(images)} training images, crop {crop}, batch {args.batch}, device {dev}", flush=True)
+
+    stop = {"now": False}
+    signal.signal(signal.SIGTERM, lambda *_: stop.update(now=True))
+    signal.signal(signal.SIGINT, lambda *_: stop.update(now=True))
+
+    def save() -> None:
+        atomic_save({"model": model.state_dict(), "opt": opt.state_dict(), "step": step,
+                     "trained_s": trained_s, "arch": ARCH, "model_name": args.model,
+                     "lambdas": lambdas.tolist()}, ckpt_path)
+
+    log = open(ckpt_dir / "log.csv", "a")
+    run_start = last_ckpt = time.time()
+    window_loss, window_bpp, window_n, window_t = 0.0, 0.0, 0, time.time()
+    model.train()
+    while step < args.steps and not stop["now"] and time.time() - run_start < args.minutes * 60:
+        t0 = time.time()
+        x = random_batch(images, args.batch, crop).to(dev)
+        q = torch.randint(0, len(lambdas), (args.batch,), device=dev)
+        out = model(x, q)
+        bpp = bits_per_image(out) / (crop * crop)
+        if msssim:
+            dist = 1 - ms_ssim(out["x_hat"], x)
+        else:
+            dist = 255.0 ** 2 * (out["x_hat"] - x).pow(2).flatten(1).mean(1)
+        loss = (lambdas.to(dev)[q] * dist + bpp).mean()
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        step += 1
+        trained_s += time.time() - t0
+        window_loss += loss.item()
+        window_bpp += bpp.mean().item()
+        window_n += 1
+        if step % 100 == 0:
+            rate = window_n / (time.time() - window_t)
+            print(f"step {step} loss {window_loss / window_n:.4f} bpp {window_bpp / window_n:.3f} "
+                  f"{rate:.2f} steps/s", flush=True)
+            log.write(f"{time.time():.0f},{step},{trained_s:.0f},train,{window_loss / window_n:.5f},"
+                      f"{window_bpp / window_n:.4f}\n")
+            log.flush()
+            window_loss, window_bpp, window_n, window_t = 0.0, 0.0, 0, time.time()
+        if kodak and step % args.monitor_every == 0:
+            for qq, b, p in monitor(model, kodak, [0, 3, 7]):
+                print(f"  monitor q{qq}: {b:.3f} bpp {p:.2f} dB", flush=True)
+                log.write(f"{time.time():.0f},{step},{trained_s:.0f},kodak4_q{qq},{b:.4f},{p:.3f}\n")
+            log.flush()
+        if time.time() - last_ckpt > args.ckpt_minutes * 60:
+            save()
+            last_ckpt = time.time()
+    save()
+    print(f"saved {ckpt_path} at step {step}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
