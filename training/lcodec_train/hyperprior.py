@@ -40,8 +40,10 @@ class Hyperprior(nn.Module):
             conv(M, N, 3, 1), nn.LeakyReLU(inplace=True), conv(N, N, 5, 2), nn.LeakyReLU(inplace=True),
             conv(N, N, 5, 2),
         )
+        # ReLU (not leaky) so the decoder-side copy of h_s can run as an exact integer
+        # network with unsigned 8-bit activations (Balle et al. 2019).
         self.h_s = nn.Sequential(
-            SubPelUp(N, M), nn.LeakyReLU(inplace=True), SubPelUp(M, M * 3 // 2), nn.LeakyReLU(inplace=True),
+            SubPelUp(N, M), nn.ReLU(inplace=True), SubPelUp(M, M * 3 // 2), nn.ReLU(inplace=True),
             conv(M * 3 // 2, 2 * M, 3, 1),
         )
         self.z_prior = FactorizedDensity(N)

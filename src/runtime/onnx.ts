@@ -1,0 +1,53 @@
+/**
+ * ONNX Runtime sessions: created once per (graph, device, threads) and reused.
+ */
+import * as ort from 'onnxruntime-node';
+import { UsageError } from '../errors.js';
+
+export type Device = 'cpu' | 'cuda';
+
+export interface RuntimeOptions {
+  /** Execution provider; 'cuda' needs onnxruntime-node installed with ONNXRUNTIME_NODE_INSTALL=cuda12. */
+  device?: Device;
+  /** Intra-op threads (default: ONNX Runtime's choice, all cores). */
+  threads?: number;
+  /** Graph optimization level (default 'all'); results never depend on it for decoding. */
+  optimization?: 'disabled' | 'basic' | 'extended' | 'all';
+}
+
+const sessions = new Map<string, Promise<ort.InferenceSession>>();
+
+export const CUDA_HELP =
+  'the CUDA execution provider is not installed: reinstall onnxruntime-node with ' +
+  '`ONNXRUNTIME_NODE_INSTALL=cuda12 npm install onnxruntime-node` on a machine with CUDA 12, or use --device cpu';
+
+export function getSession(path: string, opts: RuntimeOptions = {}): Promise<ort.InferenceSession> {
+  const device = opts.device ?? 'cpu';
+  const key = `${path}|${device}|${opts.threads ?? 0}|${opts.optimization ?? 'all'}`;
+  let s = sessions.get(key);
+  if (!s) {
+    const options: ort.InferenceSession.SessionOptions = {
+      executionProviders: device === 'cuda' ? ['cuda', 'cpu'] : ['cpu'],
+      graphOptimizationLevel: opts.optimization ?? 'all',
+    };
+    if (opts.threads) {
+      options.intraOpNumThreads = opts.threads;
+      options.interOpNumThreads = 1;
+    }
+    s = ort.InferenceSession.create(path, options).catch((err: unknown) => {
+      sessions.delete(key);
+      if (device === 'cuda' && /cuda/i.test(String(err))) throw new UsageError(CUDA_HELP);
+      throw err;
+    });
+    sessions.set(key, s);
+  }
+  return s;
+}
+
+/** Runs a single-input, single-output graph. */
+export async function run1(session: ort.InferenceSession, input: ort.Tensor): Promise<ort.Tensor> {
+  const out = await session.run({ [session.inputNames[0]!]: input });
+  return out[session.outputNames[0]!]!;
+}
+
+export { ort };

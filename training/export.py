@@ -1,0 +1,221 @@
+#!/usr/bin/env python3
+"""Export a trained image codec checkpoint to the runtime bundle in models/<name>/.
+
+    /usr/bin/python3 training/export.py --ckpt ~/.cache/lcodec-train/hyperprior-mse/last.pt \
+        --name hyperprior-mse --data ../shared/data/images/train
+
+Writes:
+  g_a.onnx, h_a.onnx, g_s.onnx   float transforms (fp16 weights, cast to fp32 in-graph)
+  h_s_int.onnx                   the integer hyper-synthesis (see lcodec_train/int_hs.py)
+  bundle.json                    gains per quality, integer-h_s parameters, entropy pmfs
+  card.json                      the model card (training facts; `lcodec eval` fills results)
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import math
+import random
+import sys
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn as nn
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from lcodec_train import int_hs  # noqa: E402
+from lcodec_train.hyperprior import Hyperprior, bits_per_image  # noqa: E402
+from lcodec_train.layers import gaussian_likelihood  # noqa: E402
+from train import load_images, random_batch  # noqa: E402
+
+OPSET = 17
+TAIL = 1e-9  # probability mass left to the escape path on each side
+
+
+class GainFree(nn.Module):
+    """Wraps one transform for export; gains are applied by the runtime."""
+
+    def __init__(self, seq: nn.Module):
+        super().__init__()
+        self.seq = seq
+
+    def forward(self, x):
+        return self.seq(x)
+
+
+def export_float(module: nn.Module, cin: int, path: Path, hw: tuple[int, int]) -> None:
+    x = torch.randn(1, cin, *hw)
+    torch.onnx.export(GainFree(module), x, str(path), opset_version=OPSET, input_names=["x"],
+                      output_names=["y"], dynamic_axes={"x": {2: "h", 3: "w"}, "y": {2: "oh", 3: "ow"}})
+    to_fp16_storage(path)
+
+
+def to_fp16_storage(path: Path) -> None:
+    """Stores float weights as fp16 with a Cast to fp32 in the graph: half the bytes,
+    fp32 compute (ORT folds the casts when the session is created)."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    m = onnx.load(str(path))
+    g = m.graph
+    new_inits, casts = [], []
+    for init in g.initializer:
+        arr = numpy_helper.to_array(init)
+        if arr.dtype == np.float32 and arr.size > 16:
+            new_inits.append(numpy_helper.from_array(arr.astype(np.float16), init.name + "_fp16"))
+            casts.append(helper.make_node("Cast", [init.name + "_fp16"], [init.name], to=TensorProto.FLOAT))
+        else:
+            new_inits.append(init)
+    del g.initializer[:]
+    g.initializer.extend(new_inits)
+    nodes = list(g.node)
+    del g.node[:]
+    g.node.extend(casts + nodes)
+    onnx.checker.check_model(m)
+    onnx.save(m, str(path))
+
+
+def factorized_tables(model: Hyperprior) -> dict:
+    prior = model.z_prior
+    lo = torch.floor(prior.quantile(TAIL)).long()
+    hi = torch.ceil(prior.quantile(1 - TAIL)).long()
+    pmfs, offsets = [], []
+    for c in range(prior.channels):
+        v = torch.arange(lo[c].item(), hi[c].item() + 1, dtype=torch.float32)
+        z = torch.zeros(1, prior.channels, 1, v.numel())
+        z[0, c, 0, :] = v
+        with torch.no_grad():
+            p = prior.likelihood(z)[0, c, 0].double().numpy()
+        pmfs.append([float(x) for x in p])
+        offsets.append(int(lo[c].item()))
+    return {"pmfs": pmfs, "offsets": offsets}
+
+
+def gaussian_tables(scale_table: np.ndarray) -> dict:
+    pmfs, offsets = [], []
+    for s in scale_table:
+        # half-width where both tails together hold about TAIL
+        k = int(math.ceil(s * 6.2 + 1))
+        v = torch.arange(-k, k + 1, dtype=torch.float64)
+        p = gaussian_likelihood(v, torch.full_like(v, float(s))).numpy()
+        pmfs.append([float(x) for x in p])
+        offsets.append(-k)
+    return {"scale_table": [float(s) for s in scale_table], "pmfs": pmfs, "offsets": offsets}
+
+
+@torch.no_grad()
+def rate_check(model: Hyperprior, q: dict, crops: torch.Tensor, qualities: int) -> list[dict]:
+    """Estimated bpp with the float h_s vs the integer h_s + index tables, per quality."""
+    table = torch.tensor(q["scale_table"])
+    rows = []
+    for qual in range(qualities):
+        qv = torch.full((crops.shape[0],), qual, dtype=torch.long)
+        out = model(crops, qv, noise=False)
+        px = crops.shape[2] * crops.shape[3] * crops.shape[0]
+        float_bpp = bits_per_image(out).sum().item() / px
+        y = model.g_a(crops) * model._gain(model.log_gain, qv)
+        z_hat = torch.round(model.h_a(y) * model._gain(model.log_zgain, qv))
+        izg = torch.exp(model.log_izgain[qual])
+        acc = int_hs.simulate(q, int_hs.input_codes(z_hat, izg, q["s_in"]))
+        mu = int_hs.means(q, acc).float()
+        idx = int_hs.scale_indexes(q, acc)
+        sigma = table[idx].float()
+        v = torch.round(y - mu)
+        y_bits = -torch.log2(gaussian_likelihood(v, sigma).clamp(min=1e-9)).sum().item()
+        z_bits = -torch.log2(out["z_lik"]).sum().item()
+        rows.append({"quality": qual, "float_bpp": float_bpp, "int_bpp": (y_bits + z_bits) / px})
+    return rows
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--ckpt", type=Path, required=True)
+    ap.add_argument("--name", required=True)
+    ap.add_argument("--out", type=Path, default=Path(__file__).resolve().parents[1] / "models")
+    ap.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared/data/images/train")
+    args = ap.parse_args()
+
+    torch.manual_seed(0)
+    random.seed(0)
+    state = torch.load(args.ckpt, map_location="cpu")
+    arch = state["arch"]
+    model = Hyperprior(**arch)
+    model.load_state_dict(state["model"])
+    model.eval()
+    Q = model.qualities
+    out_dir = args.out / args.name
+    out_dir.mkdir(parents=True, exist_ok=True)
+
+    export_float(model.g_a, 3, out_dir / "g_a.onnx", (256, 256))
+    export_float(model.h_a, arch["M"], out_dir / "h_a.onnx", (16, 16))
+    export_float(model.g_s, arch["M"], out_dir / "g_s.onnx", (16, 16))
+
+    crops = random_batch(load_images(args.data, 256), 16, 256)
+    scale_table = int_hs.gaussian_scale_table()
+    calib = int_hs.calibrate(model, crops, Q)
+    q = int_hs.quantize(model, calib, scale_table)
+    q["scale_table"] = scale_table
+    int_hs.to_onnx(q, arch["N"], str(out_dir / "h_s_int.onnx"))
+    check = rate_check(model, q, crops[:8], Q)
+    for r in check:
+        print(f"q{r['quality']}: float h_s {r['float_bpp']:.4f} bpp, integer h_s {r['int_bpp']:.4f} bpp "
+              f"({(r['int_bpp'] / r['float_bpp'] - 1) * 100:+.2f} %)")
+
+    bundle = {
+        "format": "lcodec-image-hyperprior/1",
+        "name": args.name,
+        "arch": {"N": arch["N"], "M": arch["M"], "stride": 64, "y_stride": 16},
+        "qualities": Q,
+        "gain": torch.exp(model.log_gain).tolist(),
+        "igain": torch.exp(model.log_igain).tolist(),
+        "zgain": torch.exp(model.log_zgain).tolist(),
+        "izgain": torch.exp(model.log_izgain).tolist(),
+        "h_s_int": {
+            "s_in": q["s_in"],
+            "k_mu": q["k_mu"].tolist(),
+            "c_mu": q["c_mu"].tolist(),
+            "thresholds": q["thresholds"].tolist(),
+        },
+        "z": factorized_tables(model),
+        "y": gaussian_tables(scale_table),
+        "precision": 16,
+    }
+    (out_dir / "bundle.json").write_text(json.dumps(bundle))
+    files = sorted(p.name for p in out_dir.iterdir() if p.suffix in {".onnx", ".json"} and p.name != "card.json")
+    digest = hashlib.sha256("".join(sha256(out_dir / f) for f in files).encode()).hexdigest()
+
+    card_path = out_dir / "card.json"
+    card = json.loads(card_path.read_text()) if card_path.exists() else {}
+    card.update({
+        "name": args.name,
+        "modality": "image",
+        "architecture": "mean-scale hyperprior (Minnen, Balle, Toderici 2018) without context model; "
+                        "GDN; sub-pixel upsampling; per-quality gain vectors (Cui et al. 2021); "
+                        "integer hyper-synthesis for exact decoding (Balle et al. 2019)",
+        "N": arch["N"], "M": arch["M"],
+        "parameters": sum(p.numel() for p in model.parameters()),
+        "qualities": list(range(Q)),
+        "lambdas": state.get("lambdas"),
+        "distortion": "MS-SSIM" if "msssim" in args.name else "MSE",
+        "training": {
+            "data": "../shared/data/images/train (635 photos: BSDS500, Urban100, Wikipedia photos; "
+                    "research-use / per-image CC terms, see its SOURCES.md)",
+            "steps": state["step"],
+            "hours": round(state["trained_s"] / 3600, 2),
+            "crop": 192 if "msssim" in args.name else 128,
+        },
+        "weights_sha256": digest,
+        "integer_h_s_rate_check": check,
+    })
+    card_path.write_text(json.dumps(card, indent=2) + "\n")
+    print(f"exported {args.name} to {out_dir} (weights {digest[:12]})")
+
+
+if __name__ == "__main__":
+    main()
