@@ -1,0 +1,420 @@
+/**
+ * Audio I/O: read any audio file or buffer into `Audio` (float PCM, one array per channel),
+ * write WAV, resample, and stream long files in chunks.
+ *
+ * Reading picks the decoder from the content, not the extension: RIFF/WAVE with 16/24/32-bit
+ * integer or 32/64-bit float samples goes through the npm package wav-decoder; everything else
+ * (FLAC, MP3, Ogg, MP4/M4A, AIFF, WAV variants wav-decoder lacks, ...) is decoded by ffmpeg to
+ * 32-bit float PCM. Integer samples map to floats as s / 2^(bits-1), as ffmpeg does.
+ */
+import { open, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import * as wavDecoder from 'wav-decoder';
+import type { Audio } from '../../codecs/types.js';
+import { InputError } from '../errors.js';
+import { type AudioStreamInfo, FfmpegError, probeAudio, resampleFilter, runFfmpeg, streamFfmpeg } from './ffmpeg.js';
+import { withTempDir, writeFileAtomic } from './temp.js';
+import { WAVE_FORMAT_IEEE_FLOAT, WAVE_FORMAT_PCM, encodeWav, inspectWav, type WavSampleFormat } from './wav.js';
+
+export { encodeWav, inspectWav, type WavInfo, type WavSampleFormat } from './wav.js';
+
+/** Containers and streams recognised by their first bytes. */
+export type AudioFormat =
+  | 'wav'
+  | 'rf64'
+  | 'w64'
+  | 'flac'
+  | 'ogg'
+  | 'mp3'
+  | 'aac'
+  | 'mp4'
+  | 'aiff'
+  | 'caf'
+  | 'au'
+  | 'matroska'
+  | 'asf'
+  | 'avi'
+  | 'amr'
+  | 'wavpack'
+  | 'ape';
+
+/** How many leading bytes detection looks at. */
+export const SNIFF_BYTES = 4096;
+
+function ascii(bytes: Uint8Array, at: number, text: string): boolean {
+  if (at + text.length > bytes.length) return false;
+  for (let i = 0; i < text.length; i++) if (bytes[at + i] !== text.charCodeAt(i)) return false;
+  return true;
+}
+
+/** An MPEG-1/2/2.5 audio frame header (layer I-III) at `at`, checked field by field. */
+function isMpegAudioFrame(b: Uint8Array, at: number): boolean {
+  if (at + 4 > b.length || b[at] !== 0xff || (b[at + 1]! & 0xe0) !== 0xe0) return false;
+  const version = (b[at + 1]! >> 3) & 3; // 1 is reserved
+  const layer = (b[at + 1]! >> 1) & 3; // 0 is reserved (and means ADTS when the sync is 12 bits)
+  const bitrateIndex = b[at + 2]! >> 4;
+  const rateIndex = (b[at + 2]! >> 2) & 3;
+  return version !== 1 && layer !== 0 && bitrateIndex !== 15 && rateIndex !== 3;
+}
+
+/** An ADTS (AAC) frame header at `at`. */
+function isAdtsFrame(b: Uint8Array, at: number): boolean {
+  if (at + 7 > b.length || b[at] !== 0xff || (b[at + 1]! & 0xf6) !== 0xf0) return false;
+  const rateIndex = (b[at + 2]! >> 2) & 0xf;
+  return rateIndex < 13;
+}
+
+/**
+ * Recognises an audio container or stream from its first bytes (give at least SNIFF_BYTES
+ * where the file has them). Undefined when the bytes match nothing known.
+ */
+export function detectAudioFormat(head: Uint8Array): AudioFormat | undefined {
+  if (ascii(head, 0, 'RIFF') && ascii(head, 8, 'WAVE')) return 'wav';
+  if (ascii(head, 0, 'RIFF') && ascii(head, 8, 'AVI ')) return 'avi';
+  if (ascii(head, 0, 'RF64') && ascii(head, 8, 'WAVE')) return 'rf64';
+  if (ascii(head, 0, 'riff') && ascii(head, 24, 'wave')) return 'w64';
+  if (ascii(head, 0, 'fLaC')) return 'flac';
+  if (ascii(head, 0, 'OggS')) return 'ogg';
+  if (ascii(head, 4, 'ftyp')) return 'mp4';
+  if (ascii(head, 0, 'FORM') && (ascii(head, 8, 'AIFF') || ascii(head, 8, 'AIFC'))) return 'aiff';
+  if (ascii(head, 0, 'caff')) return 'caf';
+  if (ascii(head, 0, '.snd')) return 'au';
+  if (ascii(head, 0, '#!AMR')) return 'amr';
+  if (ascii(head, 0, 'wvpk')) return 'wavpack';
+  if (ascii(head, 0, 'MAC ')) return 'ape';
+  if (ascii(head, 0, 'ADIF')) return 'aac';
+  if (head[0] === 0x1a && head[1] === 0x45 && head[2] === 0xdf && head[3] === 0xa3) return 'matroska';
+  if (head[0] === 0x30 && head[1] === 0x26 && head[2] === 0xb2 && head[3] === 0x75) return 'asf';
+  if (ascii(head, 0, 'ID3') && head.length >= 10) {
+    // ID3v2 precedes MP3 (and sometimes ADTS or FLAC): look past it when the head reaches.
+    const size = ((head[6]! & 0x7f) << 21) | ((head[7]! & 0x7f) << 14) | ((head[8]! & 0x7f) << 7) | (head[9]! & 0x7f);
+    const after = 10 + size + (head[5]! & 0x10 ? 10 : 0);
+    if (after + 4 <= head.length) return detectAudioFormat(head.subarray(after)) ?? 'mp3';
+    return 'mp3';
+  }
+  if (isMpegAudioFrame(head, 0)) return 'mp3';
+  if (isAdtsFrame(head, 0)) return 'aac';
+  return undefined;
+}
+
+/** Names common non-audio content, for a clear error; undefined when nothing matched. */
+export function describeNonAudio(head: Uint8Array): string | undefined {
+  if (head[0] === 0x89 && ascii(head, 1, 'PNG')) return 'a PNG image';
+  if (head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff) return 'a JPEG image';
+  if (ascii(head, 0, 'GIF8')) return 'a GIF image';
+  if (ascii(head, 0, 'RIFF') && ascii(head, 8, 'WEBP')) return 'a WebP image';
+  if (ascii(head, 0, 'YUV4MPEG2')) return 'a Y4M video (no audio)';
+  if (ascii(head, 0, '%PDF')) return 'a PDF document';
+  if (ascii(head, 0, 'PK\u0003\u0004')) return 'a ZIP archive';
+  if (head[0] === 0x1f && head[1] === 0x8b) return 'a gzip archive';
+  if (head[0] === 0x7f && ascii(head, 1, 'ELF')) return 'an executable';
+  const n = Math.min(head.length, 512);
+  let printable = n > 0;
+  for (let i = 0; i < n && printable; i++) {
+    const c = head[i]!;
+    printable = c === 9 || c === 10 || c === 13 || (c >= 32 && c < 127);
+  }
+  return printable ? 'a text file' : undefined;
+}
+
+/** Duration in seconds. */
+export function audioDuration(audio: Audio): number {
+  return (audio.channels[0]?.length ?? 0) / audio.sampleRate;
+}
+
+/** Checks the shape of an `Audio`: a positive integer rate, at least one channel, equal lengths. */
+export function assertAudio(audio: Audio, name = 'audio'): void {
+  if (!Number.isInteger(audio.sampleRate) || audio.sampleRate <= 0) {
+    throw new InputError(`${name}: sample rate must be a positive integer, got ${audio.sampleRate}`);
+  }
+  if (audio.channels.length === 0) throw new InputError(`${name}: has no channels`);
+  const n = audio.channels[0]!.length;
+  if (audio.channels.some((c) => c.length !== n)) throw new InputError(`${name}: channels differ in length`);
+}
+
+/** Interleaves channels into one f32 array (frame by frame), as raw PCM streams expect. */
+export function interleave(audio: Audio): Float32Array {
+  const ch = audio.channels.length;
+  const n = audio.channels[0]?.length ?? 0;
+  const out = new Float32Array(n * ch);
+  for (let c = 0; c < ch; c++) {
+    const src = audio.channels[c]!;
+    for (let i = 0, j = c; i < n; i++, j += ch) out[j] = src[i]!;
+  }
+  return out;
+}
+
+/** Splits interleaved little-endian f32 PCM bytes into channels. */
+export function deinterleave(pcm: Uint8Array, channels: number, sampleRate: number): Audio {
+  const frames = Math.floor(pcm.byteLength / (4 * channels));
+  // A Float32Array view needs 4-byte alignment; Buffers from a pool may not have it.
+  const aligned = pcm.byteOffset % 4 === 0 ? pcm : pcm.slice();
+  const samples = new Float32Array(aligned.buffer, aligned.byteOffset, frames * channels);
+  const out: Float32Array[] = [];
+  for (let c = 0; c < channels; c++) {
+    const dst = new Float32Array(frames);
+    for (let i = 0, j = c; i < frames; i++, j += channels) dst[i] = samples[j]!;
+    out.push(dst);
+  }
+  return { sampleRate, channels: out };
+}
+
+/** Cuts or zero-pads every channel to exactly `frames` samples. */
+export function fitLength(audio: Audio, frames: number): Audio {
+  return {
+    sampleRate: audio.sampleRate,
+    channels: audio.channels.map((c) => {
+      if (c.length === frames) return c;
+      if (c.length > frames) return c.slice(0, frames);
+      const out = new Float32Array(frames);
+      out.set(c);
+      return out;
+    }),
+  };
+}
+
+function pcmBytes(audio: Audio): Uint8Array {
+  const pcm = interleave(audio);
+  return new Uint8Array(pcm.buffer, pcm.byteOffset, pcm.byteLength);
+}
+
+/** ffmpeg input options describing raw f32le PCM of this audio. */
+export function rawPcmInputOptions(audio: Audio): string[] {
+  return ['-f', 'f32le', '-ar', String(audio.sampleRate), '-ac', String(audio.channels.length)];
+}
+
+function decodeWithWavDecoder(bytes: Uint8Array, name: string): Audio | undefined {
+  const info = inspectWav(bytes, name);
+  if (info.frames === 0) throw new InputError(`${name}: WAV file has no samples`);
+  const supported =
+    (info.formatTag === WAVE_FORMAT_PCM && [16, 24, 32].includes(info.bitsPerSample)) ||
+    (info.formatTag === WAVE_FORMAT_IEEE_FLOAT && [32, 64].includes(info.bitsPerSample));
+  // Anything else (8-bit, extensible, µ-law, ADPCM, odd-sized chunks): ffmpeg.
+  if (!supported || info.oddChunkBeforeData) return undefined;
+  const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  let decoded: wavDecoder.DecodedWav;
+  try {
+    decoded = wavDecoder.decode.sync(buffer, { symmetric: true });
+  } catch (err) {
+    throw new InputError(`${name}: corrupt WAV file (${err instanceof Error ? err.message : String(err)})`);
+  }
+  if (info.formatTag === WAVE_FORMAT_PCM && info.bitsPerSample === 24) {
+    // wav-decoder reads the 24-bit code -2^23 as +2^23 (it compares with > instead of >=), i.e.
+    // as +1.0, which no 24-bit code means otherwise: put the sign back.
+    for (const channel of decoded.channelData) {
+      for (let i = 0; i < channel.length; i++) if (channel[i] === 1) channel[i] = -1;
+    }
+  }
+  return { sampleRate: decoded.sampleRate, channels: decoded.channelData };
+}
+
+/** ffprobe's view of the first audio stream, with failures as InputError. */
+async function probeInput(path: string, name: string): Promise<AudioStreamInfo> {
+  let info;
+  try {
+    info = await probeAudio(path);
+  } catch (err) {
+    if (err instanceof FfmpegError) throw new InputError(`${name}: not a readable audio file (${err.message})`);
+    throw err;
+  }
+  if (!(info.sampleRate > 0) || !(info.channels > 0)) {
+    throw new InputError(`${name}: not a readable audio file (audio stream has no sample rate or channel count)`);
+  }
+  return info;
+}
+
+/** The first bytes of a file; InputError when it is missing, not a file, or empty. */
+async function readHead(path: string, name: string): Promise<Uint8Array> {
+  const info = await stat(path).catch(() => undefined);
+  if (!info) throw new InputError(`${name}: no such file`);
+  if (!info.isFile()) throw new InputError(`${name}: not a file`);
+  const file = await open(path, 'r');
+  try {
+    const buf = new Uint8Array(SNIFF_BYTES);
+    const { bytesRead } = await file.read(buf, 0, SNIFF_BYTES, 0);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await file.close();
+  }
+}
+
+/** InputError for content that is plainly not audio (empty, text, images, archives, ...). */
+function rejectNonAudio(head: Uint8Array, name: string): void {
+  if (head.length === 0) throw new InputError(`${name}: empty file`);
+  const other = describeNonAudio(head);
+  if (other) throw new InputError(`${name}: not audio (looks like ${other})`);
+}
+
+async function decodeFileWithFfmpeg(path: string, name: string): Promise<Audio> {
+  const info = await probeInput(path, name);
+  let pcm: Buffer;
+  try {
+    pcm = await runFfmpeg({
+      input: path,
+      outputOptions: [
+        '-map', '0:a:0',
+        '-c:a', 'pcm_f32le',
+        '-ac', String(info.channels),
+        '-ar', String(info.sampleRate),
+        '-f', 'f32le',
+      ],
+    });
+  } catch (err) {
+    if (err instanceof FfmpegError) throw new InputError(`${name}: cannot decode audio (${err.message})`);
+    throw err;
+  }
+  const audio = deinterleave(pcm, info.channels, info.sampleRate);
+  if (audio.channels[0]!.length === 0) throw new InputError(`${name}: audio stream has no samples`);
+  return audio;
+}
+
+export interface ReadAudioOptions {
+  /** Name used in error messages (defaults to the path, or "input" for bytes). */
+  name?: string;
+}
+
+/**
+ * Reads a whole audio file (a path, or the file's bytes) into float PCM at its own sample rate
+ * and channel count. InputError for an empty or missing file, non-audio content, a WAV without
+ * samples, or anything ffmpeg cannot decode.
+ *
+ * @example
+ * const audio = await readAudio('speech.flac'); // { sampleRate: 24000, channels: [Float32Array] }
+ */
+export async function readAudio(input: string | Uint8Array, options: ReadAudioOptions = {}): Promise<Audio> {
+  const name = options.name ?? (typeof input === 'string' ? input : 'input');
+  const head = typeof input === 'string' ? await readHead(input, name) : input.subarray(0, SNIFF_BYTES);
+  rejectNonAudio(head, name);
+
+  if (detectAudioFormat(head) === 'wav') {
+    const bytes = typeof input === 'string' ? new Uint8Array(await readFile(input)) : input;
+    const audio = decodeWithWavDecoder(bytes, name);
+    if (audio) return audio;
+  }
+  // Unknown content still goes to ffmpeg, which knows far more formats; it reports non-audio.
+  if (typeof input === 'string') return decodeFileWithFfmpeg(input, name);
+  // Bytes go through a file rather than a pipe: MP4 and others need to seek.
+  return withTempDir(async (dir) => {
+    const path = join(dir, 'input');
+    await writeFileAtomic(path, input);
+    return decodeFileWithFfmpeg(path, name);
+  });
+}
+
+export interface WriteWavOptions {
+  /** Sample format: 16-bit integer PCM (default) or 32-bit float. */
+  format?: WavSampleFormat;
+}
+
+/** Writes a WAV file (complete or not at all: a temporary name, then a rename). */
+export async function writeWav(path: string, audio: Audio, options: WriteWavOptions = {}): Promise<void> {
+  assertAudio(audio);
+  await writeFileAtomic(path, encodeWav(audio, options.format ?? 'pcm16'));
+}
+
+/**
+ * Converts to another sample rate with ffmpeg's aresample filter (SoX resampler where ffmpeg has
+ * it). The result has exactly round(n · rate / sampleRate) samples per channel, time-aligned with
+ * the input (aresample compensates its own filter delay).
+ */
+export async function resample(audio: Audio, sampleRate: number): Promise<Audio> {
+  assertAudio(audio);
+  if (!Number.isInteger(sampleRate) || sampleRate <= 0) {
+    throw new RangeError(`resample: rate must be a positive integer, got ${sampleRate}`);
+  }
+  const n = audio.channels[0]!.length;
+  if (sampleRate === audio.sampleRate || n === 0) {
+    return { sampleRate, channels: audio.channels.map((c) => c.slice()) };
+  }
+  const pcm = await runFfmpeg({
+    input: pcmBytes(audio),
+    inputOptions: rawPcmInputOptions(audio),
+    outputOptions: ['-af', await resampleFilter(sampleRate), '-c:a', 'pcm_f32le', '-f', 'f32le'],
+  });
+  const out = deinterleave(pcm, audio.channels.length, sampleRate);
+  return fitLength(out, Math.round((n * sampleRate) / audio.sampleRate));
+}
+
+export interface AudioChunkOptions {
+  /** Output sample rate; defaults to the file's own. */
+  sampleRate?: number;
+  /** Output channel count (ffmpeg down/up-mixes); defaults to the file's own. */
+  channels?: number;
+  /** Length of each chunk in seconds (the last one may be shorter). Default 10. */
+  chunkSeconds?: number;
+}
+
+/**
+ * Streams a file's audio as consecutive chunks of float PCM, decoded (and resampled) by ffmpeg
+ * on the fly. Memory stays bounded by the chunk size whatever the duration: ffmpeg is paused by
+ * back-pressure while a chunk is being consumed, and stopped if the caller leaves the loop early.
+ *
+ * @example
+ * for await (const chunk of readAudioChunks('long.flac', { sampleRate: 24000, chunkSeconds: 5 })) { ... }
+ */
+export async function* readAudioChunks(path: string, options: AudioChunkOptions = {}): AsyncGenerator<Audio> {
+  const chunkSeconds = options.chunkSeconds ?? 10;
+  if (!(chunkSeconds > 0)) throw new RangeError(`readAudioChunks: chunkSeconds must be > 0, got ${chunkSeconds}`);
+  rejectNonAudio(await readHead(path, path), path);
+  const info = await probeInput(path, path);
+  const sampleRate = options.sampleRate ?? info.sampleRate;
+  const channels = options.channels ?? info.channels;
+  if (!Number.isInteger(sampleRate) || sampleRate <= 0) throw new RangeError(`readAudioChunks: bad sample rate ${sampleRate}`);
+  if (!Number.isInteger(channels) || channels <= 0) throw new RangeError(`readAudioChunks: bad channel count ${channels}`);
+  const filters = sampleRate === info.sampleRate ? [] : ['-af', await resampleFilter(sampleRate)];
+  const job = streamFfmpeg({
+    input: path,
+    outputOptions: ['-map', '0:a:0', ...filters, '-ac', String(channels), '-ar', String(sampleRate), '-c:a', 'pcm_f32le', '-f', 'f32le'],
+  });
+
+  const chunkFrames = Math.max(1, Math.round(chunkSeconds * sampleRate));
+  const frameBytes = 4 * channels;
+  let chunk = new Float32Array(chunkFrames * channels); // interleaved
+  let filled = 0; // samples (not frames) in `chunk`
+  let carry = new Uint8Array(0); // bytes of an incomplete sample left from the last read
+  const split = (interleaved: Float32Array, frames: number): Audio =>
+    deinterleave(new Uint8Array(interleaved.buffer, 0, frames * frameBytes), channels, sampleRate);
+  let finished = false;
+  let total = 0;
+  try {
+    for await (const data of job.stream as AsyncIterable<Buffer>) {
+      let bytes: Uint8Array = data;
+      if (carry.length > 0) {
+        const joined = new Uint8Array(carry.length + bytes.length);
+        joined.set(carry);
+        joined.set(bytes, carry.length);
+        bytes = joined;
+      }
+      const usable = bytes.length - (bytes.length % 4);
+      const aligned = bytes.byteOffset % 4 === 0 ? bytes : bytes.slice();
+      const samples = new Float32Array(aligned.buffer, aligned.byteOffset, usable / 4);
+      carry = bytes.slice(usable);
+      let at = 0;
+      while (at < samples.length) {
+        const take = Math.min(samples.length - at, chunk.length - filled);
+        chunk.set(samples.subarray(at, at + take), filled);
+        filled += take;
+        at += take;
+        if (filled === chunk.length) {
+          total += chunkFrames;
+          yield split(chunk, chunkFrames);
+          chunk = new Float32Array(chunkFrames * channels);
+          filled = 0;
+        }
+      }
+    }
+    try {
+      await job.done;
+    } catch (err) {
+      if (err instanceof FfmpegError) throw new InputError(`${path}: cannot decode audio (${err.message})`);
+      throw err;
+    }
+    finished = true;
+    const frames = Math.floor(filled / channels);
+    if (total + frames === 0) throw new InputError(`${path}: audio stream has no samples`);
+    if (frames > 0) yield split(chunk, frames);
+  } finally {
+    // The caller left early (break/return/throw): stop ffmpeg instead of letting it run on.
+    if (!finished) job.kill();
+  }
+}
