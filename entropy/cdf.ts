@@ -16,7 +16,7 @@
  */
 
 export const DEFAULT_PRECISION = 16;
-/** Highest supported CDF precision: the coder's 31-bit state and Uint16 symbol lookup fit it. */
+/** Highest supported CDF precision: the rANS state interval [2^23, 2^31) keeps 2^7 headroom over it. */
 export const MAX_PRECISION = 16;
 /** Bounds the tail-forcing passes (usually 2–3 suffice); the heap corrects whatever is left. */
 const MAX_FORCING_PASSES = 8;

@@ -2,32 +2,39 @@
  * rANS coder over integer CDF tables (CompressAI's "indexes" model: each symbol names its
  * table).
  *
- * Why rANS and not arithmetic/range coding: decoding a symbol is one multiply-add on a single
- * integer state plus a table lookup — no division, no carry propagation, no underflow cases —
- * so it runs fastest of the exact coders, which matters in JavaScript where every extra
- * operation in the inner loop shows. Its price is that it codes last-in-first-out: the
+ * Why rANS and not arithmetic/range coding: decoding a symbol is one multiply-add on an
+ * integer state plus a table lookup — no division, no carry propagation, no underflow
+ * cases — so it is the fastest of the exact coders, which matters in JavaScript where every
+ * extra operation in the inner loop shows. Its price is last-in-first-out coding: the
  * encoder buffers the symbols and codes them backwards, which a learned codec can afford
- * (all latents are known before any byte is written). CompressAI and ryg_rans make the same
- * choice.
+ * (all latents are known before any byte is written). CompressAI and ryg_rans choose the same.
  *
- * Why this state layout: a 31-bit state x in [2^23, 2^31) renormalized a byte at a time
+ * Why this state layout: 31-bit states x in [2^23, 2^31) renormalized a byte at a time
  * (ryg_rans' "rans_byte" layout). Every intermediate value then fits a signed 32-bit
- * integer, so V8 keeps the whole loop in int32 registers; and the state interval is 2^7
- * times the 16-bit probability range, which keeps the coder's loss against the ideal code
- * length near 1e-5 relative. (A 32-bit state with 16-bit renormalization leaves V8 doubles
- * and loses ~0.5 % on peaked tables, where the state interval equals the probability range.)
+ * integer, so V8 keeps the loops in int32 registers; and the state interval is 2^7 times the
+ * 16-bit probability range, which keeps the coder's loss near 1e-5 of the ideal code length.
+ * (A 32-bit state with 16-bit renormalization pushes V8 to doubles and loses ~0.5 % on peaked
+ * tables, whose state interval would equal the probability range.)
  *
- * Stream layout (after the encoder's final reversal, read front to back):
- *   4 bytes  final encoder state, big-endian  — the decoder's initial state
+ * Why two interleaved states: symbol j of the stream uses state j mod 2 (Giesen's
+ * interleaved rANS). Decoding one state is a chain of dependent loads and multiplies; two
+ * independent chains let the CPU overlap them — measured 1.3–1.6× faster decoding here.
+ *
+ * Stream layout (read front to back, after the encoder's final reversal):
+ *   4 bytes  state 0, big-endian  } the encoder's final states,
+ *   4 bytes  state 1, big-endian  } the decoder's initial ones
  *   n bytes  renormalization bytes in decoding order
- * A correct decode consumes every byte and ends in the encoder's initial state 2^23; the
- * decoder's finish() checks both, which catches truncation and almost all corruption.
+ * A correct decode consumes every byte and ends with both states back at the encoder's
+ * initial value 2^23; the decoder's finish() checks both, which catches truncation and all
+ * but ~2^-31 of corruptions (apart from raw escape bits, see below).
  *
  * Escape ("bypass") coding of a value v outside a table: the table's escape symbol, then
  * 6 raw bits giving the bit length nb of r = (v < offset ? 2(offset − v) − 1 : 2(v − max − 1))
  * (the zigzag distance from the table's range), then r's nb − 1 bits below its leading 1, in
- * chunks of ≤ 16 bits, most significant first. Raw bits go through the same state (as a
- * uniform distribution), so the stream stays a single rANS stream.
+ * chunks of ≤ 16 bits, most significant first — all through the symbol's own state, as
+ * uniform symbols, so the stream stays one rANS stream. Raw bits carry no redundancy, so a
+ * flipped bit inside them changes one escaped value undetectably; the container's checksum
+ * covers that.
  */
 import { EntropyDecodeError } from './errors.js';
 import type { CdfTables } from './tables.js';
@@ -67,6 +74,8 @@ export class RansEncoder {
   private batches: Batch[] = [];
   private buf = new Uint8Array(0);
   private pos = 0;
+  private cur = RANS_L;
+  private other = RANS_L;
 
   /** Queues symbols[i] to be coded with table indexes[i] of `tables`. */
   encode(symbols: Int32Array, indexes: Int32Array, tables: CdfTables): void {
@@ -93,18 +102,19 @@ export class RansEncoder {
     for (const b of batches) n += b.symbols.length;
     this.buf = new Uint8Array(Math.max(64, (n >> 1) + 16));
     this.pos = 0;
-    let x = RANS_L;
+    // Coding runs backwards from the last symbol; `cur` is the state of the symbol being
+    // coded and the two swap after every symbol. After symbol 0 (state 0) the swap leaves
+    // state 0 in `other`, whatever n is.
+    this.cur = RANS_L;
+    this.other = RANS_L;
     try {
-      // rANS is last-in-first-out: code the last batch's last symbol first.
-      for (let k = batches.length - 1; k >= 0; k--) x = this.encodeBatch(x, batches[k]);
-      this.ensure(4);
+      for (let k = batches.length - 1; k >= 0; k--) this.encodeBatch(batches[k]);
+      this.ensure(8);
       const buf = this.buf;
       let pos = this.pos;
-      for (let i = 0; i < 4; i++) {
-        buf[pos++] = x & 255;
-        x >>>= 8;
-      }
-      // Bytes were produced in reverse decoding order.
+      // Emitted backwards: state 1 first, so that state 0 leads the reversed stream.
+      for (let x = this.cur, i = 0; i < 4; i++, x >>>= 8) buf[pos++] = x & 255;
+      for (let x = this.other, i = 0; i < 4; i++, x >>>= 8) buf[pos++] = x & 255;
       return buf.subarray(0, pos).reverse().slice();
     } finally {
       this.buf = new Uint8Array(0);
@@ -119,14 +129,20 @@ export class RansEncoder {
     this.buf = next;
   }
 
-  /** Hot loop: no allocation, no closures, int32 arithmetic only. */
-  private encodeBatch(x: number, batch: Batch): number {
+  /**
+   * Hot loop: no allocation, no closures, int32 arithmetic only. The state alternates per
+   * symbol; the loop body is written once and swaps the two locals, which V8 turns into
+   * register renaming.
+   */
+  private encodeBatch(batch: Batch): void {
     const { symbols, indexes, tables } = batch;
     const { cdf, base, size, offset, maxValue, numTables } = tables;
     const p = tables.precision;
     const maxShift = 31 - p;
     let buf = this.buf;
     let pos = this.pos;
+    let x = this.cur;
+    let y = this.other;
     // Room for one symbol's renormalization (≤ 2 bytes) with margin; escapes call ensure().
     let limit = buf.length - 8;
     for (let i = symbols.length - 1; i >= 0; i--) {
@@ -144,13 +160,12 @@ export class RansEncoder {
       if (s >= lo && s <= maxValue[t]) {
         c = base[t] + (s - lo);
       } else {
-        const esc = size[t] - 1;
         this.pos = pos;
         x = this.encodeEscapeBits(x, s < lo ? 2 * (lo - s) - 1 : 2 * (s - maxValue[t] - 1));
         buf = this.buf;
         pos = this.pos;
         limit = buf.length - 8;
-        c = base[t] + esc;
+        c = base[t] + size[t] - 1;
       }
       const start = cdf[c];
       const f = cdf[c + 1] - start;
@@ -161,10 +176,13 @@ export class RansEncoder {
         x >>>= 8;
       }
       const q = (x / f) | 0;
-      x = (q << p) + (x - q * f) + start;
+      const coded = (q << p) + (x - q * f) + start;
+      x = y;
+      y = coded;
     }
     this.pos = pos;
-    return x;
+    this.cur = x;
+    this.other = y;
   }
 
   /**
@@ -207,26 +225,26 @@ export class RansEncoder {
  *
  * Damaged input: every read is bounds-checked and every loop is bounded by the symbol count,
  * so a truncated or corrupted stream either throws EntropyDecodeError or yields values in
- * time linear in the symbols requested; finish() then throws unless the state and the byte
- * count match — undetected corruption needs a 31-bit state collision.
+ * time linear in the symbols requested; finish() then throws unless both states and the byte
+ * count match.
  */
 export class RansDecoder {
   private readonly buf: Uint8Array;
   private pos: number;
-  private x: number;
+  /** State of the next symbol. */
+  private cur: number;
+  /** State of the symbol after it. */
+  private other: number;
 
   constructor(bytes: Uint8Array) {
     if (!(bytes instanceof Uint8Array)) throw new TypeError('RansDecoder needs a Uint8Array');
-    if (bytes.length < 4) {
-      throw new EntropyDecodeError(`entropy-coded stream too short: ${bytes.length} bytes, a stream has at least 4`);
+    if (bytes.length < 8) {
+      throw new EntropyDecodeError(`entropy-coded stream too short: ${bytes.length} bytes, a stream has at least 8`);
     }
     this.buf = bytes;
-    const x = ((bytes[0] << 24) | (bytes[1] << 16) | (bytes[2] << 8) | bytes[3]) >>> 0;
-    if (x < RANS_L || x >= 2 ** 31) {
-      throw new EntropyDecodeError(`entropy-coded stream is corrupt: initial state ${x} outside [2^23, 2^31)`);
-    }
-    this.x = x;
-    this.pos = 4;
+    this.cur = readState(bytes, 0);
+    this.other = readState(bytes, 4);
+    this.pos = 8;
   }
 
   /** Bytes not yet consumed. */
@@ -269,7 +287,7 @@ export class RansDecoder {
     }
     const { cdf, base, size, offset } = tables;
     const p = tables.precision;
-    let x = this.x;
+    let x = this.cur;
     const slot = x & ((1 << p) - 1);
     let lo = base[t];
     let hi = lo + size[t] - 1;
@@ -279,98 +297,139 @@ export class RansDecoder {
       else hi = mid - 1;
     }
     const start = cdf[lo];
-    x = (cdf[lo + 1] - start) * (x >>> p) + slot - start;
-    this.x = this.refill(x);
-    const s = lo - base[t];
-    return s === size[t] - 1 ? this.decodeEscape(tables, t) : s + offset[t];
+    x = this.refill((cdf[lo + 1] - start) * (x >>> p) + slot - start);
+    let value: number;
+    if (lo - base[t] === size[t] - 1) {
+      value = this.readEscape(x, tables, t);
+      x = this.escState;
+    } else {
+      value = lo - base[t] + offset[t];
+    }
+    this.cur = this.other;
+    this.other = x;
+    return value;
   }
 
   /**
-   * Throws EntropyDecodeError unless the stream ended exactly: every byte consumed and the
-   * state back at the encoder's initial value.
+   * Throws EntropyDecodeError unless the stream ended exactly: every byte consumed and both
+   * states back at the encoder's initial value.
    */
   finish(): void {
     const left = this.buf.length - this.pos;
     if (left !== 0) {
       throw new EntropyDecodeError(`entropy-coded stream is corrupt: ${left} bytes left over after the last symbol`);
     }
-    if (this.x !== RANS_L) {
+    if (this.cur !== RANS_L || this.other !== RANS_L) {
       throw new EntropyDecodeError('entropy-coded stream is corrupt: final state check failed');
     }
   }
 
-  /** Hot loop: bucket lookup then a short forward scan (see CdfTables.lookupTable). */
+  /**
+   * Hot loop, two symbols per iteration (one per state) so their dependency chains overlap:
+   * bucket lookup then a short forward scan (see CdfTables.decodeTables). Byte reads keep
+   * the encoder's order: symbol i's renormalization and escape payload, then symbol i+1's.
+   */
   private decodeWithLookup(indexes: Int32Array, tables: CdfTables, out: Int32Array): void {
-    const { cdf, base, size, offset, numTables } = tables;
-    const lut = tables.lookupTable();
+    const { cdf, numTables } = tables;
+    const { lut, escapeAt, valueShift } = tables.decodeTables();
     const p = tables.precision;
     const mask = (1 << p) - 1;
     const lookupBits = tables.lookupBits;
     const bucketShift = p - lookupBits;
     const buf = this.buf;
     const end = buf.length;
-    let x = this.x;
+    let x0 = this.cur;
+    let x1 = this.other;
     let pos = this.pos;
     const n = indexes.length;
-    for (let i = 0; i < n; i++) {
-      const t = indexes[i];
-      if (t >>> 0 >= numTables) {
-        this.x = x;
+    let i = 0;
+    for (; i + 1 < n; i += 2) {
+      const t0 = indexes[i];
+      const t1 = indexes[i + 1];
+      if (t0 >>> 0 >= numTables || t1 >>> 0 >= numTables) {
+        this.cur = x0;
+        this.other = x1;
         this.pos = pos;
-        throw badIndex(i, t, numTables);
+        throw t0 >>> 0 >= numTables ? badIndex(i, t0, numTables) : badIndex(i + 1, t1, numTables);
       }
-      const slot = x & mask;
-      const b = base[t];
-      let c = b + lut[(t << lookupBits) + (slot >>> bucketShift)];
-      while (cdf[c + 1] <= slot) c++;
-      const start = cdf[c];
+      const slot0 = x0 & mask;
+      const slot1 = x1 & mask;
+      let c0 = lut[(t0 << lookupBits) + (slot0 >>> bucketShift)];
+      let c1 = lut[(t1 << lookupBits) + (slot1 >>> bucketShift)];
+      while (cdf[c0 + 1] <= slot0) c0++;
+      while (cdf[c1 + 1] <= slot1) c1++;
+      const start0 = cdf[c0];
+      const start1 = cdf[c1];
       // f · (x >> p) + (slot − start) < f · 2^(31−p) ≤ 2^31: stays int32 for any input bytes.
-      x = Math.imul(cdf[c + 1] - start, x >>> p) + slot - start;
-      while (x < RANS_L) {
-        if (pos === end) {
-          this.x = x;
-          this.pos = pos;
-          throw truncated();
-        }
-        x = (x << 8) | buf[pos++];
+      x0 = Math.imul(cdf[c0 + 1] - start0, x0 >>> p) + slot0 - start0;
+      x1 = Math.imul(cdf[c1 + 1] - start1, x1 >>> p) + slot1 - start1;
+      while (x0 < RANS_L) {
+        if (pos === end) throw this.truncatedAt(x0, x1, pos);
+        x0 = (x0 << 8) | buf[pos++];
       }
-      const s = c - b;
-      if (s === size[t] - 1) {
-        this.x = x;
+      if (c0 === escapeAt[t0]) {
         this.pos = pos;
-        out[i] = this.decodeEscape(tables, t);
-        x = this.x;
+        out[i] = this.readEscape(x0, tables, t0);
+        x0 = this.escState;
         pos = this.pos;
       } else {
-        out[i] = s + offset[t];
+        out[i] = c0 + valueShift[t0];
+      }
+      while (x1 < RANS_L) {
+        if (pos === end) throw this.truncatedAt(x0, x1, pos);
+        x1 = (x1 << 8) | buf[pos++];
+      }
+      if (c1 === escapeAt[t1]) {
+        this.pos = pos;
+        out[i + 1] = this.readEscape(x1, tables, t1);
+        x1 = this.escState;
+        pos = this.pos;
+      } else {
+        out[i + 1] = c1 + valueShift[t1];
       }
     }
-    this.x = x;
+    this.cur = x0;
+    this.other = x1;
     this.pos = pos;
+    if (i < n) {
+      const t = indexes[i];
+      if (t >>> 0 >= numTables) throw badIndex(i, t, numTables);
+      out[i] = this.decodeSymbol(t, tables);
+    }
   }
 
+  private truncatedAt(x0: number, x1: number, pos: number): EntropyDecodeError {
+    this.cur = x0;
+    this.other = x1;
+    this.pos = pos;
+    return truncated();
+  }
+
+  /** Reads bytes into x until it is back in [2^23, 2^31). */
   private refill(x: number): number {
     const buf = this.buf;
     while (x < RANS_L) {
-      if (this.pos === buf.length) {
-        this.x = x;
-        throw truncated();
-      }
+      if (this.pos === buf.length) throw truncated();
       x = (x << 8) | buf[this.pos++];
     }
     return x;
   }
 
-  private getBits(k: number): number {
-    const x = this.x;
-    const value = x & ((1 << k) - 1);
-    this.x = this.refill(x >>> k);
-    return value;
+  /** State left by the last readEscape (a second return value, without allocating). */
+  private escState = 0;
+
+  /** k raw bits from state x; the new state goes to escState. */
+  private getBits(x: number, k: number): number {
+    this.escState = this.refill(x >>> k);
+    return x & ((1 << k) - 1);
   }
 
-  /** Reads the escape payload after table t's escape symbol (see the module comment). */
-  private decodeEscape(tables: CdfTables, t: number): number {
-    const nb = this.getBits(ESCAPE_LENGTH_BITS);
+  /**
+   * Reads the escape payload of table t from state x (just after its escape symbol, see the
+   * module comment); returns the value and leaves the state in escState.
+   */
+  private readEscape(x: number, tables: CdfTables, t: number): number {
+    const nb = this.getBits(x, ESCAPE_LENGTH_BITS);
     if (nb > MAX_ESCAPE_LENGTH) {
       throw new EntropyDecodeError(`entropy-coded stream is corrupt: escape length ${nb} > ${MAX_ESCAPE_LENGTH}`);
     }
@@ -379,7 +438,7 @@ export class RansDecoder {
       let rest = 0;
       for (let left = nb - 1; left > 0; left -= 16) {
         const k = Math.min(16, left);
-        rest = rest * 2 ** k + this.getBits(k);
+        rest = rest * 2 ** k + this.getBits(this.escState, k);
       }
       r = 2 ** (nb - 1) + rest;
     }
@@ -390,6 +449,14 @@ export class RansDecoder {
     }
     return value;
   }
+}
+
+function readState(bytes: Uint8Array, at: number): number {
+  const x = ((bytes[at] << 24) | (bytes[at + 1] << 16) | (bytes[at + 2] << 8) | bytes[at + 3]) >>> 0;
+  if (x < RANS_L || x >= 2 ** 31) {
+    throw new EntropyDecodeError(`entropy-coded stream is corrupt: initial state ${x} outside [2^23, 2^31)`);
+  }
+  return x;
 }
 
 function truncated(): EntropyDecodeError {

@@ -41,7 +41,13 @@ function attempt(bytes: Uint8Array, indexes: Int32Array, tables: CdfTables): { o
 describe('damaged streams', () => {
   it('rejects streams too short to hold the state, and invalid initial states', () => {
     const idx = new Int32Array(1);
-    for (const bytes of [new Uint8Array(0), new Uint8Array(3), new Uint8Array([0, 0, 0, 0]), new Uint8Array([0x80, 0, 0, 0])]) {
+    const valid = [0, 0x80, 0, 0];
+    for (const bytes of [
+      new Uint8Array(0),
+      new Uint8Array(7),
+      new Uint8Array([0, 0, 0, 0, ...valid]), // state 0 below 2^23
+      new Uint8Array([...valid, 0x80, 0, 0, 0]), // state 1 at 2^31
+    ]) {
       expect(() => new RansDecoder(bytes)).toThrow(EntropyDecodeError);
       expect(() => decodeWithIndexes(bytes, idx, model.tables)).toThrow(/entropy-coded stream/);
     }

@@ -13,8 +13,8 @@ describe('compressed size', () => {
     const bytes = enc.finish();
     const idealBytes = informationContent(symbols, indexes, model.tables) / 8;
     expect(bytes.length).toBeLessThanOrEqual(idealBytes * 1.002 + 16);
-    // And no coder can beat the information content (beyond the 4-byte state it carries).
-    expect(bytes.length).toBeGreaterThanOrEqual(idealBytes - 4);
+    // And no coder can beat the information content (beyond the 8 bytes of state it carries).
+    expect(bytes.length).toBeGreaterThanOrEqual(idealBytes - 8);
   });
 
   it('stays within the bound on very peaked tables (≈ 0.0003 bits per symbol)', () => {
