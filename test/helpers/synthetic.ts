@@ -73,3 +73,34 @@ export function blockMean(img: RgbImage, b: number): RgbImage {
   }
   return { width, height, data };
 }
+
+/**
+ * A smooth, natural-looking test image (soft colour waves, a few soft-edged discs, mild
+ * noise): what codecs are made for, unlike the hard synthetic patterns above.
+ */
+export function smoothImage(width: number, height: number, seed: number): RgbImage {
+  const data = new Uint8Array(width * height * 3);
+  let s = seed >>> 0 || 1;
+  const discs = Array.from({ length: 4 }, () => {
+    s = xorshift32(s);
+    const cx = (s % 1000) / 1000;
+    s = xorshift32(s);
+    const cy = (s % 1000) / 1000;
+    s = xorshift32(s);
+    return { cx: cx * width, cy: cy * height, r: (0.1 + ((s % 100) / 100) * 0.25) * Math.min(width, height), c: s % 3 };
+  });
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      for (let c = 0; c < 3; c++) {
+        s = xorshift32(s);
+        let v = 128 + 60 * Math.sin((x / width) * (2 + c) * Math.PI + c) * Math.cos((y / height) * (1 + c) * Math.PI);
+        for (const d of discs) {
+          const dist = Math.hypot(x - d.cx, y - d.cy);
+          v += (d.c === c ? 50 : -20) / (1 + Math.exp((dist - d.r) / 2));
+        }
+        data[(y * width + x) * 3 + c] = clamp(Math.round(v + (s % 5) - 2));
+      }
+    }
+  }
+  return { width, height, data };
+}

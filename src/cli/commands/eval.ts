@@ -1,0 +1,169 @@
+/** `lcodec eval`: thin over evaluate() (src/eval). */
+import { access } from 'node:fs/promises';
+import path from 'node:path';
+import { type Command, Option } from 'commander';
+import { UsageError } from '../../errors.js';
+import { writeFileAtomic } from '../../io/image.js';
+import { resultsToCsv } from '../../eval/csv.js';
+import { compareWithReference, loadReferenceCurves, type ReferenceCurves } from '../../eval/reference.js';
+import { renderHtmlReport, renderRdSvg } from '../../eval/report.js';
+import { evaluateWithStats } from '../../eval/runner.js';
+import type { EvalResults } from '../../eval/types.js';
+import { progressBar } from '../progress.js';
+
+interface EvalFlags {
+  codecs: string;
+  qualities?: string[];
+  out?: string;
+  csv?: string;
+  plot?: string;
+  report?: string;
+  anchor?: string;
+  jobs: string;
+  reference?: string | true;
+  cache?: string | false;
+  force?: boolean;
+}
+
+/** `rd.svg` → `rd-ms_ssim.svg`: the second plot of `--plot`. */
+export function msSsimPlotPath(plot: string): string {
+  const ext = path.extname(plot);
+  return `${plot.slice(0, plot.length - ext.length)}-ms_ssim${ext || '.svg'}`;
+}
+
+/** Parses repeated `--qualities` values: "10,20" (all codecs) and/or "jpeg=10,20". */
+export function parseQualities(specs: readonly string[] | undefined): number[] | Record<string, number[]> | undefined {
+  if (!specs || specs.length === 0) return undefined;
+  let all: number[] | undefined;
+  const perCodec: Record<string, number[]> = {};
+  for (const spec of specs.flatMap((s) => s.split(';')).filter((s) => s.trim() !== '')) {
+    const m = /^\s*(?:([a-z0-9][a-z0-9._-]*)\s*=)?\s*([-+0-9.,\s]+)$/.exec(spec);
+    const values = m?.[2].split(',').map((v) => v.trim()).filter((v) => v !== '').map(Number);
+    if (!m || !values || values.length === 0 || values.some((v) => !Number.isFinite(v))) {
+      throw new UsageError(`--qualities: expected a list like 10,20,30 or jpeg=10,20,30, got ${JSON.stringify(spec)}`);
+    }
+    if (m[1]) perCodec[m[1]] = values;
+    else all = values;
+  }
+  if (all && Object.keys(perCodec).length > 0) {
+    throw new UsageError('--qualities: give either one list for all codecs or per-codec lists, not both');
+  }
+  return all ?? perCodec;
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await access(file);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function pct(v: number | null | undefined): string {
+  return typeof v === 'number' ? `${v >= 0 ? '+' : ''}${v.toFixed(2)} %` : 'n/a';
+}
+
+function summary(results: EvalResults): string {
+  const rows = [['codec', 'points', 'bpp', 'PSNR dB', `BD-rate PSNR`, `BD-rate MS-SSIM`]];
+  for (const [name, points] of Object.entries(results.codecs)) {
+    const bpp = points.map((p) => p.bpp as number);
+    const psnr = points.map((p) => p.psnr as number);
+    rows.push([
+      name,
+      String(points.length),
+      `${Math.min(...bpp).toFixed(3)}–${Math.max(...bpp).toFixed(3)}`,
+      `${Math.min(...psnr).toFixed(2)}–${Math.max(...psnr).toFixed(2)}`,
+      pct(results.bd_rate[name]?.psnr),
+      pct(results.bd_rate[name]?.ms_ssim),
+    ]);
+  }
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  const lines = rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd());
+  return `${results.items} items, ${results.modality}; BD-rate vs ${results.anchor} (negative = fewer bits)\n${lines.join('\n')}\n`;
+}
+
+export function registerEval(program: Command): void {
+  program
+    .command('eval')
+    .description('rate–distortion evaluation of codecs on files or folders, with BD-rates against an anchor')
+    .argument('<inputs...>', 'media files and/or folders (searched recursively)')
+    .requiredOption('--codecs <list>', 'comma-separated codec names, e.g. jpeg,webp,avif,jxl,x265')
+    .option(
+      '--qualities <list>',
+      'qualities to run: "10,20,30" for every codec or "jpeg=10,20" per codec (repeatable); default: each codec\'s sweep',
+      (v: string, prev: string[] | undefined) => [...(prev ?? []), v],
+    )
+    .option('--out <file>', 'results JSON (SPEC keys); "-" writes it to stdout')
+    .option('--csv <file>', 'results as CSV, one row per point')
+    .option('--plot <file.svg>', 'RD plots: <file>.svg (PSNR) and <file>-ms_ssim.svg (MS-SSIM)')
+    .option('--report <file.html>', 'HTML report')
+    .option('--anchor <codec>', 'BD-rate anchor (default: jpeg if evaluated, else the first codec)')
+    .option('--jobs <n>', 'parallel worker threads', '1')
+    .option(
+      '--reference [file]',
+      'published RD curves (default: ../shared/data/images/reference/published_kodak_rd.json): BD-rate of each codec vs its published counterpart, drawn in plot/report',
+    )
+    .addOption(new Option('--cache <dir>', 'result cache folder (default: ~/.cache/lcodec/eval)'))
+    .option('--no-cache', 'ignore and do not write the result cache')
+    .option('--force', 'overwrite existing output files')
+    .action(async (inputs: string[], flags: EvalFlags) => {
+      const jobs = Number(flags.jobs);
+      if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError(`--jobs must be a positive integer, got ${flags.jobs}`);
+      const codecs = flags.codecs.split(',').map((c) => c.trim()).filter((c) => c !== '');
+      const qualities = parseQualities(flags.qualities);
+
+      const outputs = [
+        flags.out !== '-' ? flags.out : undefined,
+        flags.csv,
+        flags.plot,
+        flags.plot ? msSsimPlotPath(flags.plot) : undefined,
+        flags.report,
+      ].filter((f): f is string => f !== undefined);
+      if (!flags.force) {
+        for (const f of outputs) if (await exists(f)) throw new UsageError(`${f} exists; use --force to overwrite`);
+      }
+      let reference: ReferenceCurves | undefined;
+      if (flags.reference !== undefined) {
+        reference = await loadReferenceCurves(flags.reference === true ? undefined : flags.reference);
+      }
+
+      const progress = progressBar('eval');
+      let run;
+      try {
+        run = await evaluateWithStats({
+          inputs,
+          codecs,
+          qualities,
+          anchor: flags.anchor,
+          jobs,
+          cache: flags.cache === false ? false : flags.cache,
+          onProgress: (done, total) => progress.update(done, total),
+        });
+      } finally {
+        progress.done();
+      }
+      const { results, stats } = run;
+
+      const json = JSON.stringify(results, null, 2) + '\n';
+      if (flags.out === '-') process.stdout.write(json);
+      else if (flags.out) await writeFileAtomic(flags.out, json);
+      if (flags.csv) await writeFileAtomic(flags.csv, resultsToCsv(results));
+      const opts = reference ? { reference } : {};
+      if (flags.plot) {
+        await writeFileAtomic(flags.plot, renderRdSvg(results, 'psnr', opts));
+        await writeFileAtomic(msSsimPlotPath(flags.plot), renderRdSvg(results, 'ms_ssim', opts));
+      }
+      if (flags.report) await writeFileAtomic(flags.report, renderHtmlReport(results, opts));
+
+      // Human summary: stdout, unless stdout carries the JSON.
+      const say = (s: string) => (flags.out === '-' ? process.stderr : process.stdout).write(s);
+      say(summary(results));
+      if (reference) {
+        for (const c of compareWithReference(results, reference)) {
+          say(`vs published ${c.reference}: ${c.codec} BD-rate PSNR ${pct(c.psnr)}, MS-SSIM ${pct(c.ms_ssim)}\n`);
+        }
+      }
+      process.stderr.write(`${stats.measurements} measurements, ${stats.cached} from cache\n`);
+    });
+}

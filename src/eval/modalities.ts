@@ -1,0 +1,62 @@
+/**
+ * What evaluation needs to know per modality: how to load an item, how to measure a decoded
+ * item against its original, which keys an RD point has, and which metrics get a BD-rate.
+ * Audio and video plug in here with their own loaders and metrics; the runner is generic.
+ */
+import type { MediaByModality, Modality, RgbImage } from '../../codecs/types.js';
+import { readImage } from '../io/image.js';
+import { msSsim, psnr } from '../metrics/image.js';
+import { msSsimDb } from './bdrate.js';
+
+export interface ModalityEval<M extends Modality = Modality> {
+  readonly modality: M;
+  /** Metric keys of an RD point, in JSON order (between `quality` and `enc_s`). */
+  readonly metricKeys: readonly string[];
+  /** The rate key BD-rate integrates over (e.g. `bpp`). */
+  readonly rateKey: string;
+  /**
+   * Metrics that get a BD-rate, with the scale the curve is interpolated on (MS-SSIM is
+   * taken in dB, −10·log10(1 − v), where its RD curve is close to linear in log-rate).
+   */
+  readonly bdMetrics: readonly { key: string; scale?: (v: number) => number }[];
+  load(file: string): Promise<MediaByModality[M]>;
+  /** Metrics of `decoded` against `original`, given the bitstream length in bytes. NaN = not computable. */
+  measure(original: MediaByModality[M], decoded: MediaByModality[M], bytes: number): Record<string, number>;
+}
+
+/** Image: bpp = bits / (width × height); PSNR and MS-SSIM on 8-bit RGB (src/metrics/image.ts). */
+export const IMAGE_EVAL: ModalityEval<'image'> = {
+  modality: 'image',
+  metricKeys: ['bpp', 'psnr', 'ms_ssim'],
+  rateKey: 'bpp',
+  bdMetrics: [{ key: 'psnr' }, { key: 'ms_ssim', scale: msSsimDb }],
+  load: (file) => readImage(file),
+  measure(original: RgbImage, decoded: RgbImage, bytes: number) {
+    if (decoded.width !== original.width || decoded.height !== original.height) {
+      throw new Error(
+        `decoded image is ${decoded.width}×${decoded.height}, original ${original.width}×${original.height}`,
+      );
+    }
+    let ms = NaN;
+    try {
+      ms = msSsim(original, decoded);
+    } catch (err) {
+      if (!(err instanceof RangeError)) throw err; // too small for 5 scales: reported as null
+    }
+    return { bpp: (bytes * 8) / (original.width * original.height), psnr: psnr(original, decoded), ms_ssim: ms };
+  },
+};
+
+const MODALITIES: { [M in Modality]?: ModalityEval<M> } = { image: IMAGE_EVAL };
+
+/** The evaluation table of `modality`, or an Error if that modality cannot be evaluated yet. */
+export function modalityEval<M extends Modality>(modality: M): ModalityEval<M> {
+  const m = MODALITIES[modality];
+  if (!m) throw new Error(`evaluation of ${modality} is not available yet`);
+  return m as ModalityEval<M>;
+}
+
+/** Registers (or replaces) the evaluation table of a modality. */
+export function registerModalityEval<M extends Modality>(table: ModalityEval<M>): void {
+  (MODALITIES as Record<Modality, ModalityEval<Modality>>)[table.modality] = table as unknown as ModalityEval<Modality>;
+}

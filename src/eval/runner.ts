@@ -1,0 +1,186 @@
+/**
+ * `evaluate()`: rate–distortion evaluation of codecs over a set of items, producing the
+ * SPEC results JSON. Generic over modality (see modalities.ts); parallel over worker
+ * threads; every per-item measurement is cached on disk, so a re-run only computes what
+ * changed (new items, codecs, qualities, or a codec whose version/config changed).
+ */
+import { acceptsQuality, getCodec, getCodecEntry } from '../../codecs/registry.js';
+import { UsageError } from '../errors.js';
+import { bdRate } from './bdrate.js';
+import { defaultCacheDir, type Measurement, ResultCache } from './cache.js';
+import { collectItems, type EvalItem } from './inputs.js';
+import { modalityEval } from './modalities.js';
+import { runTasks } from './pool.js';
+import type { EvalTask } from './task.js';
+import type { EvalPoint, EvalResults } from './types.js';
+
+export interface EvaluateOptions {
+  /** Files and/or directories of media (one modality). */
+  inputs: readonly string[];
+  /** Registry names of the codecs to evaluate. */
+  codecs: readonly string[];
+  /**
+   * Qualities to evaluate: one list for all codecs, or per codec name (codecs not named use
+   * their default sweep). Default: each codec's own `qualities`.
+   */
+  qualities?: readonly number[] | Readonly<Record<string, readonly number[]>>;
+  /** BD-rate anchor; default `jpeg` when evaluated, else the first codec. Added to the run if missing. */
+  anchor?: string;
+  /** Worker threads (default 1). */
+  jobs?: number;
+  /** Cache folder (default: see defaultCacheDir), or false to compute everything afresh. */
+  cache?: string | false;
+  /** Progress: measurements done so far out of the total to compute (cached ones excluded). */
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface EvaluateStats {
+  /** (item, codec, quality) measurements in the run. */
+  measurements: number;
+  /** Of those, taken from the cache. */
+  cached: number;
+}
+
+/** Runs the evaluation and returns the results (exactly the SPEC keys). */
+export async function evaluate(options: EvaluateOptions): Promise<EvalResults> {
+  return (await evaluateWithStats(options)).results;
+}
+
+/** Like evaluate(), also telling how many measurements came from the cache. */
+export async function evaluateWithStats(options: EvaluateOptions): Promise<{ results: EvalResults; stats: EvaluateStats }> {
+  const codecNames = [...new Set(options.codecs)];
+  if (codecNames.length === 0) throw new UsageError('no codecs given (e.g. --codecs jpeg,webp,x265)');
+  const anchor = options.anchor ?? (codecNames.includes('jpeg') ? 'jpeg' : codecNames[0]);
+  if (!codecNames.includes(anchor)) codecNames.unshift(anchor);
+  const entries = codecNames.map((name) => getCodecEntry(name));
+
+  const { modality, items } = await collectItems(options.inputs);
+  for (const e of entries) {
+    if (e.modality !== modality) throw new UsageError(`codec ${e.name} is for ${e.modality}, but the inputs are ${modality}`);
+  }
+  const table = modalityEval(modality);
+
+  // Which qualities each codec runs at, validated against what the codec accepts.
+  const plan: { name: string; version: string; qualities: number[] }[] = [];
+  for (const entry of entries) {
+    const codec = await getCodec(entry.name);
+    const requested = qualitiesFor(entry.name, options.qualities) ?? [...codec.qualities];
+    const bad = requested.filter((q) => !acceptsQuality(entry, codec, q));
+    if (bad.length > 0) {
+      const accepted = entry.qualityRange
+        ? `integers ${entry.qualityRange[0]}..${entry.qualityRange[1]}`
+        : codec.qualities.join(', ');
+      throw new UsageError(`codec ${entry.name} does not accept quality ${bad.join(', ')} (accepted: ${accepted})`);
+    }
+    const qualities = [...new Set(requested)].sort((a, b) => a - b);
+    plan.push({ name: entry.name, version: String(await entry.version()), qualities });
+  }
+
+  // Look everything up in the cache; what is missing becomes tasks of (item, codec).
+  const cache = options.cache === false ? undefined : new ResultCache(options.cache ?? defaultCacheDir());
+  const measured = new Map<string, Measurement>(); // key: itemIndex|codec|quality
+  const slot = (i: number, codec: string, q: number) => `${i}|${codec}|${q}`;
+  const tasks: EvalTask[] = [];
+  const taskItem = new Map<number, number>();
+  let total = 0;
+  let cached = 0;
+  for (const p of plan) {
+    for (let i = 0; i < items.length; i++) {
+      const missing: number[] = [];
+      for (const q of p.qualities) {
+        total++;
+        const hit = await cache?.get(cacheKey(items[i], p, q));
+        if (hit) {
+          measured.set(slot(i, p.name, q), hit);
+          cached++;
+        } else {
+          missing.push(q);
+        }
+      }
+      if (missing.length > 0) {
+        const id = tasks.length;
+        tasks.push({ id, modality, file: items[i].file, codec: p.name, qualities: missing });
+        taskItem.set(id, i);
+      }
+    }
+  }
+
+  const toCompute = total - cached;
+  let done = 0;
+  options.onProgress?.(0, toCompute);
+  const versions = new Map(plan.map((p) => [p.name, p]));
+  await runTasks(tasks, {
+    jobs: options.jobs ?? 1,
+    onProgress: () => options.onProgress?.(++done, toCompute),
+    onResult: async (task, result) => {
+      const i = taskItem.get(task.id)!;
+      for (const { quality, measurement } of result.measurements) {
+        measured.set(slot(i, task.codec, quality), measurement);
+        await cache?.set(cacheKey(items[i], versions.get(task.codec)!, quality), measurement);
+      }
+    },
+  });
+
+  // Average each point over the items (bpp and metrics per item, as CompressAI does).
+  const codecs: Record<string, EvalPoint[]> = {};
+  for (const p of plan) {
+    codecs[p.name] = p.qualities.map((quality) => {
+      const ms = items.map((_, i) => measured.get(slot(i, p.name, quality))!);
+      // Built key by key so that the JSON reads quality, <metrics...>, enc_s, dec_s.
+      const point = { quality } as EvalPoint;
+      for (const key of table.metricKeys) point[key] = finiteOrNull(mean(ms.map((m) => m.metrics[key])));
+      point.enc_s = mean(ms.map((m) => m.enc_s));
+      point.dec_s = mean(ms.map((m) => m.dec_s));
+      return point;
+    });
+  }
+
+  const bd_rate: EvalResults['bd_rate'] = {};
+  for (const p of plan) {
+    bd_rate[p.name] = {};
+    for (const { key, scale } of table.bdMetrics) {
+      bd_rate[p.name][key] = bdRateOf(codecs[anchor], codecs[p.name], table.rateKey, key, scale);
+    }
+  }
+
+  return {
+    results: { modality, items: items.length, anchor, codecs, bd_rate },
+    stats: { measurements: total, cached },
+  };
+}
+
+function cacheKey(item: EvalItem, p: { name: string; version: string }, quality: number) {
+  return { item: item.hash, codec: p.name, version: p.version, quality };
+}
+
+function qualitiesFor(
+  codec: string,
+  q: EvaluateOptions['qualities'],
+): number[] | undefined {
+  if (q === undefined) return undefined;
+  if (Array.isArray(q)) return [...q];
+  const perCodec = (q as Readonly<Record<string, readonly number[]>>)[codec];
+  return perCodec ? [...perCodec] : undefined;
+}
+
+const mean = (v: number[]): number => v.reduce((s, x) => s + x, 0) / v.length;
+const finiteOrNull = (v: number): number | null => (Number.isFinite(v) ? v : null);
+
+/** BD-rate of `test` vs `anchor` on one metric; null if a curve lacks that metric anywhere. */
+export function bdRateOf(
+  anchor: readonly EvalPoint[],
+  test: readonly EvalPoint[],
+  rateKey: string,
+  metric: string,
+  scale: (v: number) => number = (v) => v,
+): number | null {
+  const curve = (pts: readonly EvalPoint[]) => {
+    const ok = pts.filter((p) => typeof p[rateKey] === 'number' && typeof p[metric] === 'number');
+    return { rate: ok.map((p) => p[rateKey] as number), quality: ok.map((p) => scale(p[metric] as number)) };
+  };
+  const a = curve(anchor);
+  const t = curve(test);
+  if (a.rate.length < 2 || t.rate.length < 2) return null;
+  const v = bdRate(a, t);
+  return v === null || !Number.isFinite(v) ? null : v;
+}
