@@ -46,6 +46,8 @@ const ESCAPE_LENGTH_BITS = 6;
 const MAX_ESCAPE_LENGTH = 33;
 /** A batch decoded with the bucket lookup needs this many symbols per table to pay for it. */
 const LOOKUP_MIN_SYMBOLS_PER_TABLE = 16;
+/** Table sets whose lookup would exceed this many entries (16 MiB) decode by binary search. */
+const MAX_LOOKUP_ENTRIES = 1 << 22;
 
 interface Batch {
   symbols: Int32Array;
@@ -131,8 +133,7 @@ export class RansEncoder {
 
   /**
    * Hot loop: no allocation, no closures, int32 arithmetic only. The state alternates per
-   * symbol; the loop body is written once and swaps the two locals, which V8 turns into
-   * register renaming.
+   * symbol: the body is written once and ends by swapping the two locals (no measurable cost).
    */
   private encodeBatch(batch: Batch): void {
     const { symbols, indexes, tables } = batch;
@@ -235,6 +236,8 @@ export class RansDecoder {
   private cur: number;
   /** State of the symbol after it. */
   private other: number;
+  /** State left by the last readEscape (a second return value, without allocating). */
+  private escState = 0;
 
   constructor(bytes: Uint8Array) {
     if (!(bytes instanceof Uint8Array)) throw new TypeError('RansDecoder needs a Uint8Array');
@@ -265,7 +268,8 @@ export class RansDecoder {
       if (out.length !== n) throw new RangeError(`out has length ${out.length}, expected ${n}`);
     }
     if (n === 0) return out;
-    if (tables.hasLookupTable || n >= tables.numTables * LOOKUP_MIN_SYMBOLS_PER_TABLE) {
+    const lookupEntries = tables.numTables * 2 ** tables.lookupBits;
+    if (tables.hasLookupTable || (n >= tables.numTables * LOOKUP_MIN_SYMBOLS_PER_TABLE && lookupEntries <= MAX_LOOKUP_ENTRIES)) {
       this.decodeWithLookup(indexes, tables, out);
     } else {
       for (let i = 0; i < n; i++) {
@@ -414,9 +418,6 @@ export class RansDecoder {
     }
     return x;
   }
-
-  /** State left by the last readEscape (a second return value, without allocating). */
-  private escState = 0;
 
   /** k raw bits from state x; the new state goes to escState. */
   private getBits(x: number, k: number): number {

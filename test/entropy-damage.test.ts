@@ -110,6 +110,18 @@ describe('damaged streams', () => {
     expect(flipTrials(bytes, indexes, 300, 4)).toBeGreaterThanOrEqual(270);
   });
 
+  it('catches damage that leaves the byte count intact through the final-state check', () => {
+    // The stream's last byte is the last one read: flipping its lowest bit moves a state by
+    // one slot with no reads left to go astray, so only the end state shows the damage.
+    const { indexes, bytes } = stream(5_000, 5, false);
+    const damaged = bytes.slice();
+    damaged[damaged.length - 1] ^= 1;
+    const dec = new RansDecoder(damaged);
+    dec.decode(indexes, model.tables);
+    expect(dec.remainingBytes).toBe(0);
+    expect(() => dec.finish()).toThrow(/final state check failed/);
+  });
+
   it('decodes random garbage to an error or to values, never hangs or reads out of bounds', () => {
     const rng = makeRng(4);
     const tables = CdfTables.fromPmfs({ pmfs: [[], [1, 1, 1], [5, 1]], offsets: [0, -1, 3] });
