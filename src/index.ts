@@ -1,8 +1,12 @@
 /** lcodec public API. */
-export const VERSION = '0.1.0';
+export { VERSION } from './version.js';
+export { encode, decode, inspect, type EncodeOptions, type EncodeInput, type DecodedMedia, type FileInfo } from './api.js';
+export { loadModel, listModels, type ModelCard } from './models.js';
+export { InputError, UsageError } from './errors.js';
+export { CorruptFileError, UnsupportedFileError } from './container/index.js';
+export type { Codec, RgbImage, Audio, AudioCodec, Video, Modality } from '../codecs/types.js';
 
 // Audio: I/O, metrics (docs/METRICS.md) and the classical baselines.
-export type { Audio, AudioCodec } from '../codecs/types.js';
 export {
   readAudio,
   readAudioChunks,

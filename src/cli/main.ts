@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /** The `lcodec` command line: thin over the library; each command lives in commands/. */
 import { Command, CommanderError } from 'commander';
-import { VERSION } from '../index.js';
+import { VERSION } from '../version.js';
 import { COMMANDS } from './commands/index.js';
 import { exitCodeFor, formatError } from './errors.js';
 

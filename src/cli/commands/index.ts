@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
+import { registerCodecCommands } from './codec.js';
 import { registerEval } from './eval.js';
 
-/** Each entry adds one subcommand to the program. */
+/** Each entry adds subcommands to the program. */
 export type RegisterCommand = (program: Command) => void;
 
-export const COMMANDS: RegisterCommand[] = [registerEval];
+export const COMMANDS: RegisterCommand[] = [registerCodecCommands, registerEval];

@@ -1,0 +1,88 @@
+/**
+ * The library API: `encode` and `decode` over any installed model, `inspect` for headers.
+ *
+ * @example
+ * import { encode, decode } from 'lcodec';
+ * const bytes = await encode('photo.png', { model: 'hyperprior-mse', quality: 4 });
+ * const media = await decode(bytes);
+ * if (media.modality === 'image') console.log(media.image.width, media.image.height);
+ */
+import { readFile } from 'node:fs/promises';
+import type { Audio, RgbImage, Video } from '../codecs/types.js';
+import { looksLikeContainer, readContainer } from './container/index.js';
+import { InputError } from './errors.js';
+import { sniffModality } from './io/detect.js';
+import { readImage } from './io/image.js';
+import { DEFAULT_MODEL, DEFAULT_QUALITY, loadModel } from './models.js';
+import type { RuntimeOptions } from './runtime/onnx.js';
+
+export interface EncodeOptions extends RuntimeOptions {
+  /** Model name (default `hyperprior-mse` for images). */
+  model?: string;
+  /** The model's quality index (default 4); higher = better quality, more bits. */
+  quality?: number;
+}
+
+/** A file path, encoded media bytes (PNG, JPEG, ...), or decoded RGB pixels. */
+export type EncodeInput = string | Uint8Array | RgbImage;
+
+export type DecodedMedia =
+  | { modality: 'image'; image: RgbImage; model: string; quality: number }
+  | { modality: 'audio'; audio: Audio; model: string; quality: number }
+  | { modality: 'video'; video: Video; model: string; quality: number };
+
+function isRgbImage(x: unknown): x is RgbImage {
+  return typeof x === 'object' && x !== null && 'width' in x && 'height' in x && 'data' in x;
+}
+
+/**
+ * Encodes media to an `.lc` bitstream.
+ * @example const lc = await encode(await readFile('photo.png'), { quality: 2 });
+ */
+export async function encode(input: EncodeInput, opts: EncodeOptions = {}): Promise<Uint8Array> {
+  let image: RgbImage;
+  if (isRgbImage(input)) {
+    image = input;
+  } else {
+    const bytes = typeof input === 'string' ? new Uint8Array(await readFile(input)) : input;
+    if (looksLikeContainer(bytes)) throw new InputError('input is already an .lc file');
+    const kind = sniffModality(bytes.subarray(0, 32));
+    if (kind === 'audio' || kind === 'video') throw new InputError(`${kind} input is not supported yet by this lcodec`);
+    image = await readImage(bytes);
+  }
+  const codec = loadModel(opts.model ?? DEFAULT_MODEL.image, opts);
+  if (codec.modality !== 'image') throw new InputError(`model ${codec.name} codes ${codec.modality}, not images`);
+  return codec.encode(image, opts.quality ?? DEFAULT_QUALITY);
+}
+
+/** Decodes an `.lc` bitstream with the model named in its header. */
+export async function decode(bytes: Uint8Array, opts: RuntimeOptions = {}): Promise<DecodedMedia> {
+  const header = readContainer(bytes);
+  const codec = loadModel(header.model, opts);
+  if (codec.modality !== header.modality) throw new InputError(`file says ${header.modality} but model ${header.model} codes ${codec.modality}`);
+  const media = await codec.decode(bytes);
+  return { modality: 'image', image: media as RgbImage, model: header.model, quality: header.quality };
+}
+
+export interface FileInfo {
+  modality: string;
+  model: string;
+  quality: number;
+  bytes: number;
+  sections: number[];
+  width?: number;
+  height?: number;
+  bpp?: number;
+}
+
+/** What an `.lc` header says, without decoding. */
+export function inspect(bytes: Uint8Array): FileInfo {
+  const c = readContainer(bytes);
+  const info: FileInfo = { modality: c.modality, model: c.model, quality: c.quality, bytes: bytes.length, sections: c.sections.map((s) => s.length) };
+  if (c.modality === 'image') {
+    info.width = c.shape[0];
+    info.height = c.shape[1];
+    info.bpp = (bytes.length * 8) / (info.width! * info.height!);
+  }
+  return info;
+}

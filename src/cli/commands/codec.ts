@@ -1,0 +1,126 @@
+/** `lcodec encode`, `decode`, `info` and `models`: argument parsing over the library API. */
+import type { Command } from 'commander';
+import { readFile } from 'node:fs/promises';
+import { basename, extname, join, dirname } from 'node:path';
+import { decode, encode, inspect } from '../../api.js';
+import { UsageError } from '../../errors.js';
+import { checkOutput, writeFileAtomic } from '../../io/files.js';
+import { encodePng } from '../../io/image.js';
+import { listModels } from '../../models.js';
+import type { Device, RuntimeOptions } from '../../runtime/onnx.js';
+
+interface RuntimeFlags {
+  device?: string;
+  threads?: string;
+}
+
+function runtimeOptions(o: RuntimeFlags): RuntimeOptions {
+  const out: RuntimeOptions = {};
+  if (o.device !== undefined) {
+    if (o.device !== 'cpu' && o.device !== 'cuda') throw new UsageError(`--device must be cpu or cuda, not ${o.device}`);
+    out.device = o.device as Device;
+  }
+  if (o.threads !== undefined) {
+    const n = Number(o.threads);
+    if (!Number.isInteger(n) || n < 1 || n > 256) throw new UsageError(`--threads must be an integer 1..256, not ${o.threads}`);
+    out.threads = n;
+  }
+  return out;
+}
+
+function parseQuality(q: string | undefined): number | undefined {
+  if (q === undefined) return undefined;
+  const n = Number(q);
+  if (!Number.isInteger(n)) throw new UsageError(`-q must be an integer quality index, not ${q}`);
+  return n;
+}
+
+function replaceExt(file: string, ext: string): string {
+  return join(dirname(file), basename(file, extname(file)) + ext);
+}
+
+async function readInput(file: string): Promise<Uint8Array> {
+  try {
+    return new Uint8Array(await readFile(file));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new UsageError(code === 'ENOENT' ? `no such file: ${file}` : `cannot read ${file}: ${(err as Error).message}`);
+  }
+}
+
+export function registerCodecCommands(program: Command): void {
+  program
+    .command('encode <input>')
+    .description('compress an image into an .lc file')
+    .option('-o, --output <file>', 'output file (default: <input>.lc)')
+    .option('-m, --model <name>', 'model (see `lcodec models`)', 'hyperprior-mse')
+    .option('-q, --quality <n>', "the model's quality index; higher = better quality")
+    .option('--device <cpu|cuda>', 'ONNX Runtime execution provider', 'cpu')
+    .option('--threads <n>', 'ONNX Runtime threads')
+    .option('-f, --force', 'overwrite the output file')
+    .action(async (input: string, o: RuntimeFlags & { output?: string; model: string; quality?: string; force?: boolean }) => {
+      const output = o.output ?? replaceExt(input, '.lc');
+      const bytes = await readInput(input);
+      const opts = { ...runtimeOptions(o), model: o.model, quality: parseQuality(o.quality) };
+      checkOutput(output, input, o.force === true);
+      const lc = await encode(bytes, opts);
+      await writeFileAtomic(output, lc);
+      const info = inspect(lc);
+      process.stdout.write(`${output}: ${lc.length} bytes, ${info.width}x${info.height}, ${info.bpp!.toFixed(4)} bpp (${info.model} q${info.quality})\n`);
+    });
+
+  program
+    .command('decode <input>')
+    .description('decompress an .lc file (image → .png)')
+    .option('-o, --output <file>', 'output file (default: <input> with .png)')
+    .option('--device <cpu|cuda>', 'ONNX Runtime execution provider', 'cpu')
+    .option('--threads <n>', 'ONNX Runtime threads')
+    .option('-f, --force', 'overwrite the output file')
+    .action(async (input: string, o: RuntimeFlags & { output?: string; force?: boolean }) => {
+      const bytes = await readInput(input);
+      const header = inspect(bytes);
+      const output = o.output ?? replaceExt(input, '.png');
+      checkOutput(output, input, o.force === true);
+      const media = await decode(bytes, runtimeOptions(o));
+      if (media.modality !== 'image') throw new UsageError(`decoding ${media.modality} is not supported yet`);
+      await writeFileAtomic(output, await encodePng(media.image));
+      process.stdout.write(`${output}: ${header.width}x${header.height} (${header.model} q${header.quality})\n`);
+    });
+
+  program
+    .command('info <input>')
+    .description('what an .lc file holds: modality, model, quality, dimensions, sizes')
+    .option('--json', 'print JSON')
+    .action(async (input: string, o: { json?: boolean }) => {
+      const info = inspect(await readInput(input));
+      if (o.json) {
+        process.stdout.write(JSON.stringify(info, null, 2) + '\n');
+        return;
+      }
+      const lines = [
+        `modality: ${info.modality}`,
+        `model:    ${info.model}`,
+        `quality:  ${info.quality}`,
+        info.width !== undefined ? `size:     ${info.width}x${info.height}` : undefined,
+        `bytes:    ${info.bytes}${info.bpp !== undefined ? ` (${info.bpp.toFixed(4)} bpp)` : ''}`,
+        `sections: ${info.sections.join(', ')}`,
+      ];
+      process.stdout.write(lines.filter((l) => l !== undefined).join('\n') + '\n');
+    });
+
+  program
+    .command('models')
+    .description('installed models with their cards')
+    .option('--json', 'print the cards as JSON')
+    .action((o: { json?: boolean }) => {
+      const cards = listModels();
+      if (o.json) {
+        process.stdout.write(JSON.stringify(cards, null, 2) + '\n');
+        return;
+      }
+      for (const c of cards) {
+        const q = c.qualities ? `qualities ${c.qualities[0]}..${c.qualities[c.qualities.length - 1]}` : '';
+        process.stdout.write(`${c.name}\t${c.modality}\t${q}\t${c.architecture ?? ''}\n`);
+      }
+    });
+}
