@@ -133,6 +133,15 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def write_index(models_dir: Path) -> None:
+    """models/index.json: every installed model's name, modality and card file."""
+    entries = []
+    for card in sorted(models_dir.glob("*/card.json")):
+        c = json.loads(card.read_text())
+        entries.append({"name": c["name"], "modality": c["modality"], "card": f"{card.parent.name}/card.json"})
+    (models_dir / "index.json").write_text(json.dumps({"models": entries}, indent=2) + "\n")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--ckpt", type=Path, required=True)
@@ -214,6 +223,7 @@ def main() -> None:
         "integer_h_s_rate_check": check,
     })
     card_path.write_text(json.dumps(card, indent=2) + "\n")
+    write_index(args.out)
     print(f"exported {args.name} to {out_dir} (weights {digest[:12]})")
 
 

@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import { registerCodecCommands } from './codec.js';
+import { registerDemo } from './demo.js';
 import { registerEval } from './eval.js';
 
 /** Each entry adds subcommands to the program. */
 export type RegisterCommand = (program: Command) => void;
 
-export const COMMANDS: RegisterCommand[] = [registerCodecCommands, registerEval];
+export const COMMANDS: RegisterCommand[] = [registerCodecCommands, registerEval, registerDemo];
