@@ -6,6 +6,7 @@
  * Learned codecs join with `registerCodec({ name: 'hyperprior-mse', kind: 'learned', ... })`.
  */
 import { UsageError } from '../src/errors.js';
+import { listModels, loadModel } from '../src/models.js';
 import { IMAGE_BASELINES } from './baselines/index.js';
 import type { Codec, Modality } from './types.js';
 
@@ -91,3 +92,17 @@ export function acceptsQuality(info: CodecInfo, codec: Codec, quality: number): 
 }
 
 for (const entry of IMAGE_BASELINES) registerCodec(entry);
+
+// Installed learned models (models/<name>/card.json) join under their model name. The
+// version is the weights hash, so cached evaluation results follow the weights.
+for (const card of listModels()) {
+  registerCodec({
+    name: card.name,
+    modality: card.modality,
+    kind: 'learned',
+    description: card.architecture ?? 'learned codec',
+    requires: ['onnxruntime-node'],
+    create: () => loadModel(card.name),
+    version: () => `${card.name}@${String(card.weights_sha256 ?? 'unknown')}`,
+  });
+}
