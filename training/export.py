@@ -133,6 +133,18 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+SEED_DIR = Path(__file__).resolve().parent / "weights"
+
+
+def save_seed_weights(model: Hyperprior, state: dict, name: str) -> None:
+    """training/weights/<name>.fp16.pt: the exported weights in fp16 (one file per model,
+    replaced on each export), so training can restart from them on a fresh machine."""
+    SEED_DIR.mkdir(exist_ok=True)
+    weights = {k: (v.half() if v.is_floating_point() else v) for k, v in model.state_dict().items()}
+    torch.save({"model": weights, "arch": state["arch"], "step": state["step"], "trained_s": state["trained_s"]},
+               SEED_DIR / f"{name}.fp16.pt")
+
+
 def write_index(models_dir: Path) -> None:
     """models/index.json: every installed model's name, modality and card file."""
     entries = []
@@ -224,6 +236,7 @@ def main() -> None:
     })
     card_path.write_text(json.dumps(card, indent=2) + "\n")
     write_index(args.out)
+    save_seed_weights(model, state, args.name)
     print(f"exported {args.name} to {out_dir} (weights {digest[:12]})")
 
 

@@ -122,10 +122,18 @@ def main() -> None:
         opt.load_state_dict(state["opt"])
         step, trained_s = state["step"], state["trained_s"]
         print(f"resumed {ckpt_path} at step {step} ({trained_s / 3600:.2f} h trained)", flush=True)
-    elif args.init_from:
-        state = torch.load(args.init_from, map_location=dev)
-        model.load_state_dict(state["model"] if "model" in state else state)
-        print(f"initialized from {args.init_from}", flush=True)
+    else:
+        # No local checkpoint: start from --init-from, else from the weights the last export
+        # left in training/weights/ (a fresh machine loses optimizer state, not training).
+        seed = Path(__file__).resolve().parent / "weights" / f"{args.model}.fp16.pt"
+        init = args.init_from or (seed if seed.exists() else None)
+        if init:
+            state = torch.load(init, map_location=dev)
+            model.load_state_dict({k: v.float() if v.is_floating_point() else v
+                                   for k, v in (state["model"] if "model" in state else state).items()})
+            if init == seed:
+                step, trained_s = state.get("step", 0), state.get("trained_s", 0.0)
+            print(f"initialized from {init} (step {step})", flush=True)
     for g in opt.param_groups:
         g["lr"] = args.lr
 
