@@ -1,7 +1,8 @@
 /** lcodec public API. */
 export { VERSION } from './version.js';
-export { encode, decode, inspect, type EncodeOptions, type EncodeInput, type DecodedMedia, type FileInfo } from './api.js';
+export { encode, decode, decodeAudioToWav, inspect, type EncodeOptions, type EncodeInput, type DecodedMedia, type FileInfo } from './api.js';
 export { loadModel, listModels, type ModelCard } from './models.js';
+export { LearnedAudioCodec } from '../codecs/audio/index.js';
 export { InputError, UsageError } from './errors.js';
 export { CorruptFileError, UnsupportedFileError } from './container/index.js';
 export type { Codec, RgbImage, Audio, AudioCodec, Video, Modality } from '../codecs/types.js';
@@ -11,6 +12,8 @@ export {
   readAudio,
   readAudioChunks,
   writeWav,
+  writeWavChunks,
+  resampleChunks,
   encodeWav,
   resample,
   detectAudioFormat,

@@ -4,6 +4,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { LearnedAudioCodec } from '../codecs/audio/index.js';
 import { LearnedImageCodec } from '../codecs/image/index.js';
 import type { Codec } from '../codecs/types.js';
 import { InputError, UsageError } from './errors.js';
@@ -18,8 +19,11 @@ export interface ModelCard {
   [key: string]: unknown;
 }
 
-export const DEFAULT_MODEL = { image: 'hyperprior-mse' } as const;
+export const DEFAULT_MODEL = { image: 'hyperprior-mse', audio: 'audio-hyperprior' } as const;
+/** Default quality index of the image models. */
 export const DEFAULT_QUALITY = 4;
+/** Default quality index per modality (audio: 1, about 12 kbit/s). */
+export const DEFAULT_QUALITIES = { image: DEFAULT_QUALITY, audio: 1 } as const;
 
 /** Cards of all installed models, sorted by name. */
 export function listModels(): ModelCard[] {
@@ -50,6 +54,9 @@ export function loadModel(name: string, runtime: RuntimeOptions = {}): Codec {
   switch (card.modality) {
     case 'image':
       codec = new LearnedImageCodec(name, dir, runtime);
+      break;
+    case 'audio':
+      codec = new LearnedAudioCodec(name, dir, runtime);
       break;
     default:
       throw new InputError(`model ${name}: modality ${card.modality} is not supported by this lcodec`);

@@ -16,7 +16,8 @@ export class LatentCoder {
   private readonly z: FactorizedModel;
   private readonly y: GaussianConditional;
 
-  constructor(b: ImageBundle) {
+  /** Any bundle with the image codec's table layout (the audio codec shares it). */
+  constructor(b: Pick<ImageBundle, 'z' | 'y' | 'precision'>) {
     this.z = FactorizedModel.fromBundle({ offset: b.z.offsets, pmf: b.z.pmfs, tailMass: tails(b.z.pmfs), precision: b.precision });
     const yTables = CdfTables.fromPmfs({ pmfs: b.y.pmfs, offsets: b.y.offsets, tailMasses: tails(b.y.pmfs), precision: b.precision });
     this.y = new GaussianConditional(yTables, b.y.scale_table);

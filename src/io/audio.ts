@@ -7,8 +7,9 @@
  * (FLAC, MP3, Ogg, MP4/M4A, AIFF, WAV variants wav-decoder lacks, ...) is decoded by ffmpeg to
  * 32-bit float PCM. Integer samples map to floats as s / 2^(bits-1), as ffmpeg does.
  */
-import { open, readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { basename, dirname, join } from 'node:path';
 import * as wavDecoder from 'wav-decoder';
 import type { Audio } from '../../codecs/types.js';
 import { InputError } from '../errors.js';
@@ -416,5 +417,139 @@ export async function* readAudioChunks(path: string, options: AudioChunkOptions 
   } finally {
     // The caller left early (break/return/throw): stop ffmpeg instead of letting it run on.
     if (!finished) job.kill();
+  }
+}
+
+/**
+ * Resamples a stream of chunks (all of one rate and channel count) through one ffmpeg process,
+ * as `resample` does for a whole signal: the same filter, no seams between chunks, and in total
+ * exactly round(n · rate / fromRate) samples per channel for n input samples. Memory stays
+ * bounded by the chunk sizes (back-pressure on both pipes). The output comes in pieces of any
+ * length. Errors of the source are passed on as they are.
+ *
+ * @example
+ * for await (const piece of resampleChunks(readAudioChunks('in.flac'), 24000)) { ... }
+ */
+export async function* resampleChunks(source: AsyncIterable<Audio>, sampleRate: number): AsyncGenerator<Audio> {
+  if (!Number.isInteger(sampleRate) || sampleRate <= 0) throw new RangeError(`resampleChunks: rate must be a positive integer, got ${sampleRate}`);
+  const it = source[Symbol.asyncIterator]();
+  const first = await it.next();
+  if (first.done) return;
+  const fromRate = first.value.sampleRate;
+  const channels = first.value.channels.length;
+  assertAudio(first.value);
+  if (fromRate === sampleRate) {
+    yield first.value;
+    for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
+    return;
+  }
+  let inFrames = 0;
+  let inputDone = false;
+  let sourceError: unknown;
+  async function* pcm(): AsyncGenerator<Buffer> {
+    try {
+      for (let r: IteratorResult<Audio> = first; !r.done; r = await it.next()) {
+        const a = r.value;
+        assertAudio(a);
+        if (a.sampleRate !== fromRate || a.channels.length !== channels) {
+          throw new RangeError('resampleChunks: chunks differ in sample rate or channel count');
+        }
+        inFrames += a.channels[0]!.length;
+        const bytes = interleave(a);
+        yield Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      }
+      inputDone = true;
+    } catch (err) {
+      sourceError = err;
+      throw err;
+    }
+  }
+  const job = streamFfmpeg({
+    input: Readable.from(pcm()),
+    inputOptions: ['-f', 'f32le', '-ar', String(fromRate), '-ac', String(channels)],
+    outputOptions: ['-af', await resampleFilter(sampleRate), '-c:a', 'pcm_f32le', '-f', 'f32le'],
+  });
+  // The last HOLD frames stay back until the input has ended and the exact total is known.
+  const HOLD = 8192;
+  const frameBytes = 4 * channels;
+  let pending = new Uint8Array(0);
+  let emitted = 0;
+  let finished = false;
+  try {
+    for await (const data of job.stream as AsyncIterable<Buffer>) {
+      if (sourceError !== undefined) throw sourceError;
+      const joined = new Uint8Array(pending.length + data.length);
+      joined.set(pending);
+      joined.set(data, pending.length);
+      const frames = Math.floor(joined.length / frameBytes);
+      const give = frames - HOLD;
+      if (give > 0) {
+        yield deinterleave(joined.subarray(0, give * frameBytes), channels, sampleRate);
+        emitted += give;
+        pending = joined.slice(give * frameBytes);
+      } else {
+        pending = joined;
+      }
+    }
+    try {
+      await job.done;
+    } catch (err) {
+      throw sourceError ?? err;
+    }
+    if (sourceError !== undefined || !inputDone) throw sourceError ?? new Error('resampleChunks: input ended early');
+    finished = true;
+    const total = Math.round((inFrames * sampleRate) / fromRate);
+    const rest = Math.max(0, total - emitted);
+    if (rest > 0) yield fitLength(deinterleave(pending, channels, sampleRate), rest);
+  } finally {
+    if (!finished) job.kill();
+  }
+}
+
+/**
+ * Writes a 16-bit PCM WAV file from pieces of audio without holding the whole signal (the
+ * total length must be known up front, for the header). Like `writeWav`: the same sample
+ * mapping, and the file appears only when complete (a temporary name, then a rename).
+ */
+export async function writeWavChunks(
+  path: string,
+  pieces: AsyncIterable<Audio>,
+  info: { sampleRate: number; channels: number; frames: number },
+): Promise<void> {
+  const header = encodeWav({ sampleRate: info.sampleRate, channels: Array.from({ length: info.channels }, () => new Float32Array(0)) });
+  const dataBytes = info.frames * info.channels * 2;
+  if (header.length !== 44 || 36 + dataBytes > 0xffffffff) throw new RangeError('writeWavChunks: audio too long for a WAV file (4 GiB)');
+  const view = new DataView(header.buffer, header.byteOffset, header.byteLength);
+  view.setUint32(4, 36 + dataBytes, true);
+  view.setUint32(40, dataBytes, true);
+  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
+  const file = await open(temp, 'w');
+  let written = 0;
+  try {
+    await file.write(header);
+    for await (const a of pieces) {
+      if (a.sampleRate !== info.sampleRate || a.channels.length !== info.channels) {
+        throw new RangeError('writeWavChunks: a piece differs in sample rate or channel count');
+      }
+      const n = a.channels[0]!.length;
+      if (written + n > info.frames) throw new RangeError(`writeWavChunks: more than the declared ${info.frames} frames`);
+      const out = new Uint8Array(n * info.channels * 2);
+      const dv = new DataView(out.buffer);
+      for (let i = 0, at = 0; i < n; i++) {
+        for (let c = 0; c < info.channels; c++, at += 2) {
+          const s = Math.round(a.channels[c]![i]! * 32768);
+          dv.setInt16(at, s > 32767 ? 32767 : s < -32768 ? -32768 : s, true);
+        }
+      }
+      await file.write(out);
+      written += n;
+    }
+    if (written !== info.frames) throw new RangeError(`writeWavChunks: got ${written} frames, declared ${info.frames}`);
+    await file.close();
+    await rename(temp, path);
+  } catch (err) {
+    await file.close().catch(() => undefined);
+    await rm(temp, { force: true });
+    throw err;
   }
 }

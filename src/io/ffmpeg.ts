@@ -23,16 +23,19 @@ function toError(err: unknown): Error {
 }
 
 export interface FfmpegJob {
-  /** A file path, or raw bytes fed to ffmpeg's stdin (then give `-f` in `inputOptions`). */
-  input: string | Uint8Array;
+  /**
+   * A file path, or raw bytes or a byte stream fed to ffmpeg's stdin (then give `-f` in
+   * `inputOptions`).
+   */
+  input: string | Uint8Array | Readable;
   inputOptions?: string[];
   outputOptions: string[];
   /** A file path to write; when absent, ffmpeg writes to stdout (give `-f` in `outputOptions`). */
   output?: string;
 }
 
-function inputSource(input: string | Uint8Array): string | Readable {
-  if (typeof input === 'string') return input;
+function inputSource(input: string | Uint8Array | Readable): string | Readable {
+  if (typeof input === 'string' || input instanceof Readable) return input;
   // Wrapped in an array: Readable.from(buffer) would emit it byte by byte.
   return Readable.from([Buffer.from(input.buffer, input.byteOffset, input.byteLength)]);
 }

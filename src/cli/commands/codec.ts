@@ -1,8 +1,9 @@
 /** `lcodec encode`, `decode`, `info` and `models`: argument parsing over the library API. */
 import type { Command } from 'commander';
-import { readFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, readFile, stat } from 'node:fs/promises';
 import { basename, extname, join, dirname } from 'node:path';
-import { decode, encode, inspect } from '../../api.js';
+import { decode, decodeAudioToWav, encode, inspect } from '../../api.js';
 import { UsageError } from '../../errors.js';
 import { checkOutput, writeFileAtomic } from '../../io/files.js';
 import { encodePng } from '../../io/image.js';
@@ -39,6 +40,17 @@ function replaceExt(file: string, ext: string): string {
   return join(dirname(file), basename(file, extname(file)) + ext);
 }
 
+/** UsageError (exit code 1) for a missing or unreadable input, as readInput gives. */
+async function readable(file: string): Promise<void> {
+  try {
+    await access(file, constants.R_OK);
+    if (!(await stat(file)).isFile()) throw new Error('not a file');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new UsageError(code === 'ENOENT' ? `no such file: ${file}` : `cannot read ${file}: ${(err as Error).message}`);
+  }
+}
+
 async function readInput(file: string): Promise<Uint8Array> {
   try {
     return new Uint8Array(await readFile(file));
@@ -51,36 +63,45 @@ async function readInput(file: string): Promise<Uint8Array> {
 export function registerCodecCommands(program: Command): void {
   program
     .command('encode <input>')
-    .description('compress an image into an .lc file')
+    .description('compress an image or audio file into an .lc file')
     .option('-o, --output <file>', 'output file (default: <input>.lc)')
-    .option('-m, --model <name>', 'model (see `lcodec models`)', 'hyperprior-mse')
-    .option('-q, --quality <n>', "the model's quality index; higher = better quality")
+    .option('-m, --model <name>', 'model (see `lcodec models`; default hyperprior-mse for images, audio-hyperprior for audio)')
+    .option('-q, --quality <n>', "the model's quality index; higher = better quality (default 4 for images, 1 for audio)")
     .option('--device <cpu|cuda>', 'ONNX Runtime execution provider', 'cpu')
     .option('--threads <n>', 'ONNX Runtime threads')
     .option('-f, --force', 'overwrite the output file')
-    .action(async (input: string, o: RuntimeFlags & { output?: string; model: string; quality?: string; force?: boolean }) => {
+    .action(async (input: string, o: RuntimeFlags & { output?: string; model?: string; quality?: string; force?: boolean }) => {
       const output = o.output ?? replaceExt(input, '.lc');
-      const bytes = await readInput(input);
+      await readable(input);
       const opts = { ...runtimeOptions(o), model: o.model, quality: parseQuality(o.quality) };
       checkOutput(output, input, o.force === true);
-      const lc = await encode(bytes, opts);
+      // A path, so that long audio files are streamed rather than read whole.
+      const lc = await encode(input, opts);
       await writeFileAtomic(output, lc);
       const info = inspect(lc);
-      process.stdout.write(`${output}: ${lc.length} bytes, ${info.width}x${info.height}, ${info.bpp!.toFixed(4)} bpp (${info.model} q${info.quality})\n`);
+      const what = info.modality === 'audio'
+        ? `${info.seconds!.toFixed(2)} s, ${info.sampleRate} Hz, ${info.channels} ch, ${info.kbps!.toFixed(2)} kbps`
+        : `${info.width}x${info.height}, ${info.bpp!.toFixed(4)} bpp`;
+      process.stdout.write(`${output}: ${lc.length} bytes, ${what} (${info.model} q${info.quality})\n`);
     });
 
   program
     .command('decode <input>')
-    .description('decompress an .lc file (image → .png)')
-    .option('-o, --output <file>', 'output file (default: <input> with .png)')
+    .description('decompress an .lc file (image → .png, audio → .wav at the input\'s rate, channels and length)')
+    .option('-o, --output <file>', 'output file (default: <input> with .png or .wav)')
     .option('--device <cpu|cuda>', 'ONNX Runtime execution provider', 'cpu')
     .option('--threads <n>', 'ONNX Runtime threads')
     .option('-f, --force', 'overwrite the output file')
     .action(async (input: string, o: RuntimeFlags & { output?: string; force?: boolean }) => {
       const bytes = await readInput(input);
       const header = inspect(bytes);
-      const output = o.output ?? replaceExt(input, '.png');
+      const output = o.output ?? replaceExt(input, header.modality === 'audio' ? '.wav' : '.png');
       checkOutput(output, input, o.force === true);
+      if (header.modality === 'audio') {
+        await decodeAudioToWav(bytes, output, runtimeOptions(o));
+        process.stdout.write(`${output}: ${header.seconds!.toFixed(2)} s, ${header.sampleRate} Hz, ${header.channels} ch (${header.model} q${header.quality})\n`);
+        return;
+      }
       const media = await decode(bytes, runtimeOptions(o));
       if (media.modality !== 'image') throw new UsageError(`decoding ${media.modality} is not supported yet`);
       await writeFileAtomic(output, await encodePng(media.image));
@@ -102,7 +123,8 @@ export function registerCodecCommands(program: Command): void {
         `model:    ${info.model}`,
         `quality:  ${info.quality}`,
         info.width !== undefined ? `size:     ${info.width}x${info.height}` : undefined,
-        `bytes:    ${info.bytes}${info.bpp !== undefined ? ` (${info.bpp.toFixed(4)} bpp)` : ''}`,
+        info.sampleRate !== undefined ? `audio:    ${info.seconds!.toFixed(2)} s, ${info.sampleRate} Hz, ${info.channels} ch` : undefined,
+        `bytes:    ${info.bytes}${info.bpp !== undefined ? ` (${info.bpp.toFixed(4)} bpp)` : ''}${info.kbps !== undefined ? ` (${info.kbps.toFixed(2)} kbps)` : ''}`,
         `sections: ${info.sections.join(', ')}`,
       ];
       process.stdout.write(lines.filter((l) => l !== undefined).join('\n') + '\n');

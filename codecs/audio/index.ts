@@ -1,0 +1,342 @@
+/**
+ * Learned audio codecs behind the common codec interface. The bitstream is an `.lc` container
+ * (docs/FORMAT.md): shape [sampleRate, channels, samples, chunkFrames, channelCoding], then per
+ * chunk and coded channel a z and a y stream.
+ *
+ * Any input rate and channel count: the signal is resampled to the model's rate (ffmpeg, soxr),
+ * stereo is coded as mid/side (M = (L + R) / 2, S = (L − R) / 2), other counts channel by
+ * channel, each coded channel with the mono model; the decoder returns the input's rate,
+ * channel count and length. Encoding a file streams it (readAudioChunks → resampleChunks), so
+ * memory does not grow with duration on the input side; the model always runs per chunk.
+ */
+import { CorruptFileError, readContainer, writeContainer } from '../../src/container/index.js';
+import { InputError } from '../../src/errors.js';
+import { assertAudio, fitLength, readAudioChunks, resample, resampleChunks } from '../../src/io/audio.js';
+import type { RuntimeOptions } from '../../src/runtime/onnx.js';
+import type { Audio, AudioCodec } from '../types.js';
+import { loadAudioModelFiles } from './bundle.js';
+import { AudioHyperpriorModel, CHUNK_FRAMES, chunkLayout, type ChunkStreams } from './hyperprior.js';
+
+/** How channels are coded: each one as it is, or a stereo pair as mid and side. */
+export const CHANNEL_CODING = { independent: 0, midSide: 1 } as const;
+const MAX_CHANNELS = 64;
+const MAX_SAMPLE_RATE = 1_536_000;
+
+export interface AudioStreamInfo {
+  sampleRate: number;
+  channels: number;
+  samples: number;
+  chunkFrames: number;
+  channelCoding: number;
+}
+
+/** Samples at the model's rate for `samples` at `sampleRate` (the count `resample` produces). */
+export function modelRateSamples(samples: number, sampleRate: number, modelRate: number): number {
+  return sampleRate === modelRate ? samples : Math.round((samples * modelRate) / sampleRate);
+}
+
+/** Collects model-rate samples and hands out each chunk with its context, dropping what is done. */
+class ChunkBuffer {
+  private data: Float32Array[];
+  /** Absolute index of data[c][0]. */
+  private start = 0;
+  private length = 0;
+
+  constructor(channels: number) {
+    this.data = Array.from({ length: channels }, () => new Float32Array(1 << 16));
+  }
+
+  get end(): number {
+    return this.start + this.length;
+  }
+
+  push(channels: Float32Array[]): void {
+    const n = channels[0]!.length;
+    if (this.length + n > this.data[0]!.length) {
+      let size = this.data[0]!.length;
+      while (size < this.length + n) size *= 2;
+      this.data = this.data.map((d) => {
+        const next = new Float32Array(size);
+        next.set(d.subarray(0, this.length));
+        return next;
+      });
+    }
+    for (let c = 0; c < channels.length; c++) this.data[c]!.set(channels[c]!, this.length);
+    this.length += n;
+  }
+
+  /** Samples [from, to) of channel c, zeros where the buffer has none. */
+  read(c: number, from: number, to: number): Float32Array {
+    const out = new Float32Array(to - from);
+    const a = Math.max(from, this.start);
+    const b = Math.min(to, this.end);
+    if (b > a) out.set(this.data[c]!.subarray(a - this.start, b - this.start), a - from);
+    return out;
+  }
+
+  /** Forgets samples before absolute index `from`. */
+  dropBefore(from: number): void {
+    const k = Math.min(Math.max(0, from - this.start), this.length);
+    if (k === 0) return;
+    for (const d of this.data) d.copyWithin(0, k, this.length);
+    this.start += k;
+    this.length -= k;
+  }
+}
+
+function toCoded(channels: Float32Array[], coding: number): Float32Array[] {
+  if (coding !== CHANNEL_CODING.midSide) return channels;
+  const [l, r] = channels as [Float32Array, Float32Array];
+  const m = new Float32Array(l.length);
+  const s = new Float32Array(l.length);
+  for (let i = 0; i < l.length; i++) {
+    m[i] = (l[i]! + r[i]!) * 0.5;
+    s[i] = (l[i]! - r[i]!) * 0.5;
+  }
+  return [m, s];
+}
+
+function fromCoded(channels: Float32Array[], coding: number): Float32Array[] {
+  if (coding !== CHANNEL_CODING.midSide) return channels;
+  const [m, s] = channels as [Float32Array, Float32Array];
+  for (let i = 0; i < m.length; i++) {
+    const a = m[i]!, b = s[i]!;
+    m[i] = a + b;
+    s[i] = a - b;
+  }
+  return [m, s];
+}
+
+export interface EncodeProgress {
+  /** Index of the chunk just coded. */
+  chunk: number;
+  /** Model-rate samples the encoder holds in its buffer at that moment (all channels). */
+  bufferedSamples: number;
+}
+
+export class LearnedAudioCodec implements AudioCodec {
+  readonly modality = 'audio' as const;
+  readonly qualities: readonly number[];
+  readonly model: AudioHyperpriorModel;
+
+  constructor(readonly name: string, dir: string, runtime: RuntimeOptions = {}) {
+    this.model = new AudioHyperpriorModel(name, loadAudioModelFiles(dir), runtime);
+    this.qualities = this.model.qualities;
+  }
+
+  /** Encodes decoded PCM (any rate and channel count). */
+  async encode(audio: Audio, quality: number): Promise<Uint8Array> {
+    assertAudio(audio);
+    this.check(audio.sampleRate, audio.channels.length, quality);
+    const pcm = audio.sampleRate === this.model.sampleRate ? audio : await resample(audio, this.model.sampleRate);
+    const samples = audio.channels[0]!.length;
+    async function* once(): AsyncGenerator<Audio> {
+      yield pcm;
+    }
+    return this.encodeStream(once(), { sampleRate: audio.sampleRate, channels: audio.channels.length, samples: () => samples }, quality);
+  }
+
+  /**
+   * Encodes an audio file (any format ffmpeg reads) without holding it whole: it is decoded,
+   * resampled and coded chunk by chunk.
+   */
+  async encodeFile(path: string, quality: number, chunkSeconds = 8): Promise<Uint8Array> {
+    this.model.checkQuality(quality);
+    let sampleRate = 0;
+    let channels = 0;
+    let samples = 0;
+    const source = readAudioChunks(path, { chunkSeconds });
+    async function* counted(): AsyncGenerator<Audio> {
+      for await (const a of source) {
+        sampleRate = a.sampleRate;
+        channels = a.channels.length;
+        samples += a.channels[0]!.length;
+        yield a;
+      }
+    }
+    const pieces = resampleChunks(counted(), this.model.sampleRate);
+    // The first piece tells the rate and channel count; the sample count is known at the end.
+    const it = pieces[Symbol.asyncIterator]();
+    const first = await it.next();
+    if (first.done) throw new InputError(`${path}: audio stream has no samples`);
+    this.check(sampleRate, channels, quality);
+    async function* all(): AsyncGenerator<Audio> {
+      yield first.value;
+      for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
+    }
+    return this.encodeStream(all(), { sampleRate, channels, samples: () => samples }, quality);
+  }
+
+  /**
+   * The chunk engine: model-rate pieces in, one container out. Holds at most one chunk plus
+   * context (and the piece being added) in memory. `chunkFrames` (a multiple of the model's
+   * z_stride; default CHUNK_FRAMES) is stored in the file; `onChunk` reports progress.
+   */
+  async encodeStream(
+    pieces: AsyncIterable<Audio>,
+    info: { sampleRate: number; channels: number; samples: () => number },
+    quality: number,
+    opts: { chunkFrames?: number; onChunk?: (p: EncodeProgress) => void } = {},
+  ): Promise<Uint8Array> {
+    const m = this.model;
+    const { hop, context: ctx } = m;
+    const F = opts.chunkFrames ?? CHUNK_FRAMES;
+    if (!Number.isInteger(F) || F < m.zStride || F % m.zStride !== 0 || F > 1 << 16) {
+      throw new RangeError(`chunkFrames must be a positive multiple of ${m.zStride}, got ${F}`);
+    }
+    const onChunk = opts.onChunk;
+    const coding = info.channels === 2 ? CHANNEL_CODING.midSide : CHANNEL_CODING.independent;
+    const buf = new ChunkBuffer(info.channels);
+    const sections: Uint8Array[] = [];
+    let k = 0;
+    const codeChunk = async (frames: number): Promise<void> => {
+      const from = (k * F - ctx) * hop;
+      const to = (k * F + frames + ctx) * hop;
+      for (let c = 0; c < info.channels; c++) {
+        const y = await m.analyse(buf.read(c, from, to), frames, quality);
+        const s = await m.encodeLatent(y, frames, quality);
+        sections.push(s.z, s.y);
+      }
+      onChunk?.({ chunk: k, bufferedSamples: (buf.end - Math.max(0, from)) * info.channels });
+      k++;
+      buf.dropBefore((k * F - ctx) * hop);
+    };
+    for await (const piece of pieces) {
+      if (piece.sampleRate !== m.sampleRate || piece.channels.length !== info.channels) {
+        throw new Error('encodeStream: pieces must be at the model rate with the declared channel count');
+      }
+      buf.push(toCoded(piece.channels, coding));
+      // A chunk is complete (and full) once the signal reaches past its right context.
+      while (buf.end >= ((k + 1) * F + ctx) * hop) await codeChunk(F);
+    }
+    const samples = info.samples();
+    const n = modelRateSamples(samples, info.sampleRate, m.sampleRate);
+    if (n !== buf.end) throw new Error(`encodeStream: got ${buf.end} samples at ${m.sampleRate} Hz, expected ${n}`);
+    if (samples === 0) throw new InputError('audio has no samples');
+    const layout = chunkLayout(n, hop, m.zStride, F);
+    while (k < layout.length) await codeChunk(layout[k]!);
+    return writeContainer({
+      modality: 'audio',
+      model: this.name,
+      modelHash: m.files.hash,
+      quality,
+      shape: [info.sampleRate, info.channels, samples, F, coding],
+      sections,
+    });
+  }
+
+  /** Decodes to the input's sample rate, channel count and length. */
+  async decode(bytes: Uint8Array): Promise<Audio> {
+    const { info } = this.parse(bytes);
+    const out = Array.from({ length: info.channels }, () => new Float32Array(info.samples));
+    let at = 0;
+    for await (const piece of this.decodeChunks(bytes)) {
+      for (let c = 0; c < info.channels; c++) out[c]!.set(piece.channels[c]!, at);
+      at += piece.channels[0]!.length;
+    }
+    return { sampleRate: info.sampleRate, channels: out };
+  }
+
+  /**
+   * Decodes chunk by chunk: pieces at the input's sample rate, in order, exactly `samples` in
+   * total. Memory holds three chunks' latents and one chunk's samples per channel (plus the
+   * resampler's pipes), whatever the duration.
+   */
+  async *decodeChunks(bytes: Uint8Array): AsyncGenerator<Audio> {
+    const { info } = this.parse(bytes);
+    let emitted = 0;
+    for await (const piece of resampleChunks(this.decodeModelRate(bytes), info.sampleRate)) {
+      const n = Math.min(piece.channels[0]!.length, info.samples - emitted);
+      if (n <= 0) continue;
+      emitted += n;
+      yield { sampleRate: info.sampleRate, channels: piece.channels.map((c) => (c.length === n ? c : c.slice(0, n))) };
+    }
+    if (emitted < info.samples) {
+      yield { sampleRate: info.sampleRate, channels: Array.from({ length: info.channels }, () => new Float32Array(info.samples - emitted)) };
+    }
+  }
+
+  /** The decoded signal at the model's rate, one chunk at a time (all channels). */
+  private async *decodeModelRate(bytes: Uint8Array): AsyncGenerator<Audio> {
+    const { info, quality, streams } = this.parse(bytes);
+    const m = this.model;
+    const n = modelRateSamples(info.samples, info.sampleRate, m.sampleRate);
+    const layout = chunkLayout(n, m.hop, m.zStride, info.chunkFrames);
+    type Latent = { yHat: Float32Array; frames: number };
+    const latent = async (k: number, c: number): Promise<Latent> =>
+      ({ yHat: (await m.decodeLatent(streams[k]![c]!, layout[k]!, quality)).yHat, frames: layout[k]! });
+    // Latents of chunk k − 1, k and k + 1 per channel: g_s of chunk k reads its neighbours' borders.
+    const prev: (Latent | undefined)[] = new Array(info.channels).fill(undefined);
+    const cur: Latent[] = [];
+    for (let c = 0; c < info.channels; c++) cur.push(await latent(0, c));
+    for (let k = 0; k < layout.length; k++) {
+      const at = k * info.chunkFrames * m.hop;
+      const take = Math.max(0, Math.min(layout[k]! * m.hop, n - at));
+      const piece: Float32Array[] = [];
+      for (let c = 0; c < info.channels; c++) {
+        const next = k + 1 < layout.length ? await latent(k + 1, c) : undefined;
+        const x = await m.synthesise(cur[c]!.yHat, cur[c]!.frames, prev[c], next);
+        piece.push(x.slice(0, take));
+        prev[c] = cur[c];
+        if (next) cur[c] = next;
+      }
+      if (take > 0) yield { sampleRate: m.sampleRate, channels: fromCoded(piece, info.channelCoding) };
+    }
+  }
+
+  /** The decoded symbols round(y − mu) of every chunk and coded channel, in stream order (for determinism checks). */
+  async decodeSymbols(bytes: Uint8Array): Promise<Int32Array[]> {
+    const { info, quality, streams } = this.parse(bytes);
+    const m = this.model;
+    const layout = chunkLayout(modelRateSamples(info.samples, info.sampleRate, m.sampleRate), m.hop, m.zStride, info.chunkFrames);
+    const out: Int32Array[] = [];
+    for (let k = 0; k < layout.length; k++) {
+      for (let c = 0; c < info.channels; c++) out.push((await m.decodeLatent(streams[k]![c]!, layout[k]!, quality)).symbols);
+    }
+    return out;
+  }
+
+  /** Header fields of an audio `.lc` file of this model, checked. */
+  parse(bytes: Uint8Array): { info: AudioStreamInfo; quality: number; streams: ChunkStreams[][] } {
+    const c = readContainer(bytes);
+    if (c.modality !== 'audio') throw new InputError(`this is an ${c.modality} file, not an audio file`);
+    if (c.model !== this.name) throw new InputError(`file was made by model ${c.model}, not ${this.name}`);
+    if (!c.modelHash.every((b, i) => b === this.model.files.hash[i])) {
+      throw new InputError(`file was made by other weights of ${c.model} than the installed ones; it cannot be decoded with this model`);
+    }
+    this.model.checkQuality(c.quality);
+    if (c.shape.length !== 5) throw new CorruptFileError('corrupt .lc file (audio shape)');
+    const [sampleRate, channels, samples, chunkFrames, channelCoding] = c.shape as [number, number, number, number, number];
+    if (sampleRate < 1 || sampleRate > MAX_SAMPLE_RATE) throw new CorruptFileError(`corrupt .lc file (sample rate ${sampleRate})`);
+    if (channels < 1 || channels > MAX_CHANNELS) throw new CorruptFileError(`corrupt .lc file (${channels} channels)`);
+    if (samples < 1 || samples > 2 ** 40) throw new CorruptFileError(`corrupt .lc file (${samples} samples)`);
+    if (chunkFrames < 1 || chunkFrames % this.model.zStride !== 0 || chunkFrames > 1 << 16) {
+      throw new CorruptFileError(`corrupt .lc file (chunk of ${chunkFrames} frames)`);
+    }
+    const expectedCoding = channels === 2 ? CHANNEL_CODING.midSide : CHANNEL_CODING.independent;
+    if (channelCoding !== expectedCoding) throw new CorruptFileError(`corrupt .lc file (channel coding ${channelCoding})`);
+    const n = modelRateSamples(samples, sampleRate, this.model.sampleRate);
+    const chunks = chunkLayout(n, this.model.hop, this.model.zStride, chunkFrames).length;
+    if (c.sections.length !== chunks * channels * 2) {
+      throw new CorruptFileError(`corrupt .lc file (expected ${chunks * channels * 2} sections, found ${c.sections.length})`);
+    }
+    const streams: ChunkStreams[][] = [];
+    for (let k = 0; k < chunks; k++) {
+      const row: ChunkStreams[] = [];
+      for (let ch = 0; ch < channels; ch++) {
+        const i = (k * channels + ch) * 2;
+        row.push({ z: c.sections[i]!, y: c.sections[i + 1]! });
+      }
+      streams.push(row);
+    }
+    return { info: { sampleRate, channels, samples, chunkFrames, channelCoding }, quality: c.quality, streams };
+  }
+
+  private check(sampleRate: number, channels: number, quality: number): void {
+    this.model.checkQuality(quality);
+    if (!Number.isInteger(sampleRate) || sampleRate < 1 || sampleRate > MAX_SAMPLE_RATE) {
+      throw new InputError(`sample rate ${sampleRate} Hz is not supported (1..${MAX_SAMPLE_RATE})`);
+    }
+    if (channels < 1 || channels > MAX_CHANNELS) throw new InputError(`${channels} channels: ${this.name} codes 1..${MAX_CHANNELS} channels`);
+  }
+}

@@ -1,0 +1,243 @@
+#!/usr/bin/env python3
+"""Export a trained audio codec checkpoint to the runtime bundle in models/<name>/.
+
+    /usr/bin/python3 training/export_audio.py --ckpt ~/.cache/lcodec-train/audio-hyperprior/last.pt \
+        --name audio-hyperprior
+
+Writes:
+  g_a.onnx, h_a.onnx, g_s.onnx   float transforms (fp16 weights, cast to fp32 in-graph)
+  h_s_int.onnx                   the integer hyper-synthesis (lcodec_train/int_hs_audio.py)
+  bundle.json                    gains per quality, integer-h_s parameters, entropy pmfs, geometry
+  card.json                      the model card: architecture, size, speed, training facts,
+                                 the rates and mel distances measured on the holdout clips
+and training/weights/<name>.fp16.pt (weights only, fp16), the file a later run can start
+from with --init-from when its checkpoint folder is gone.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import math
+import random
+import sys
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn as nn
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from export import factorized_tables, gaussian_tables, sha256, to_fp16_storage, write_index  # noqa: E402
+from lcodec_train import int_hs_audio as ihs  # noqa: E402
+from lcodec_train.audio import HOP, SAMPLE_RATE, Z_STRIDE, AudioHyperprior, SpectralLoss, bits, macs_per_second  # noqa: E402
+from lcodec_train.layers import gaussian_likelihood  # noqa: E402
+from train_audio import UNIT, HOLDOUT, HOLDOUT_SECONDS, Batcher, load_clips  # noqa: E402
+
+OPSET = 17
+CONTEXT_FRAMES = 16  # latent frames of context each side of a chunk, for g_a and g_s
+
+
+class Graph(nn.Module):
+    def __init__(self, seq: nn.Module):
+        super().__init__()
+        self.seq = seq
+
+    def forward(self, x):
+        return self.seq(x)
+
+
+def export_float(module: nn.Module, cin: int, length: int, path: Path) -> None:
+    x = torch.randn(1, cin, length)
+    torch.onnx.export(Graph(module), x, str(path), opset_version=OPSET, input_names=["x"], output_names=["y"],
+                      dynamic_axes={"x": {2: "t"}, "y": {2: "ot"}})
+    to_fp16_storage(path)
+
+
+@torch.no_grad()
+def receptive_frames(module: nn.Module, cin: int, samples_in: bool) -> int:
+    """How many latent frames away from an impulse the output still changes (measured)."""
+    frames = 96
+    n = frames * HOP if samples_in else frames
+    x = torch.zeros(1, cin, n)
+    base = module(x)
+    x[0, :, n // 2] = 1.0
+    diff = (module(x) - base).abs().sum(1)[0]  # per output position
+    per_frame = diff.numel() // frames
+    changed = torch.nonzero(diff > 1e-6).flatten()
+    centre = frames // 2
+    lo, hi = changed.min().item() // per_frame, changed.max().item() // per_frame
+    return int(max(centre - lo, hi - centre))
+
+
+@torch.no_grad()
+def check_rates(model: AudioHyperprior, q: dict, segs: torch.Tensor, table: torch.Tensor) -> list[dict]:
+    """Estimated kbps with the float h_s vs the integer h_s + index tables, per quality."""
+    rows = []
+    seconds = segs.shape[0] * segs.shape[2] / SAMPLE_RATE
+    for qual in range(model.qualities):
+        qv = torch.full((segs.shape[0],), qual, dtype=torch.long)
+        out = model(segs, qv, noise=False)
+        float_kbps = bits(out).sum().item() / seconds / 1000
+        y = model.g_a(segs) * model._gain(model.log_gain, qv)
+        z_hat = torch.round(model.h_a(y) * model._gain(model.log_zgain, qv))
+        acc = ihs.simulate(q, ihs.input_codes(z_hat, torch.exp(model.log_izgain[qual]), q["s_in"]))
+        mu = ihs.means(q, acc, Z_STRIDE).float()
+        sigma = table[ihs.scale_indexes(q, acc, Z_STRIDE)].float()
+        v = torch.round(y - mu)
+        y_bits = -torch.log2(gaussian_likelihood(v, sigma).clamp(min=1e-9)).sum().item()
+        z_bits = -torch.log2(out["z_lik"]).sum().item()
+        rows.append({"quality": qual, "float_kbps": round(float_kbps, 3),
+                     "int_kbps": round((y_bits + z_bits) / seconds / 1000, 3)})
+    return rows
+
+
+@torch.no_grad()
+def holdout_numbers(model: AudioHyperprior, hold: list[np.ndarray]) -> list[dict]:
+    loss = SpectralLoss()
+    rows = []
+    for qual in range(model.qualities):
+        kb, mel = [], []
+        for clip in hold:
+            n = min(len(clip), int(HOLDOUT_SECONDS * SAMPLE_RATE))
+            x = torch.zeros(1, 1, math.ceil(n / UNIT) * UNIT)
+            x[0, 0, :n] = torch.from_numpy(clip[:n])
+            out = model(x, torch.tensor([qual]), noise=False)
+            kb.append(bits(out).item() / (n / SAMPLE_RATE) / 1000)
+            mel.append(loss(out["x_hat"][..., :n], x[..., :n])[0].item())
+        rows.append({"quality": qual, "kbps": round(sum(kb) / len(kb), 3), "mel_distance": round(sum(mel) / len(mel), 4)})
+    return rows
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--ckpt", type=Path, required=True)
+    ap.add_argument("--name", required=True)
+    ap.add_argument("--out", type=Path, default=Path(__file__).resolve().parents[1] / "models")
+    ap.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared/data/audio/train")
+    ap.add_argument("--note", default=None, help="a status line for the card (e.g. 'early checkpoint')")
+    args = ap.parse_args()
+
+    torch.manual_seed(0)
+    random.seed(0)
+    np.random.seed(0)
+    state = torch.load(args.ckpt, map_location="cpu")
+    arch = state["arch"]
+    model = AudioHyperprior(**arch)
+    model.load_state_dict({k: v.float() for k, v in state["model"].items()})
+    model.eval()
+    Q, M, Nz = model.qualities, model.M, model.Nz
+    out_dir = args.out / args.name
+    out_dir.mkdir(parents=True, exist_ok=True)
+
+    rf_a = receptive_frames(model.g_a, 1, True)
+    rf_s = receptive_frames(model.g_s, M, False)
+    if max(rf_a, rf_s) > CONTEXT_FRAMES:
+        print(f"warning: receptive field g_a {rf_a} / g_s {rf_s} frames exceeds the chunk context {CONTEXT_FRAMES}")
+
+    export_float(model.g_a, 1, 64 * HOP, out_dir / "g_a.onnx")
+    export_float(model.h_a, M, 64, out_dir / "h_a.onnx")
+    export_float(model.g_s, M, 64, out_dir / "g_s.onnx")
+
+    cache = Path.home() / ".cache/lcodec-train/audio-train-24k.npz"
+    train_clips, hold = load_clips(args.data, cache if cache.exists() else None)
+    segs = Batcher(train_clips, 48 * UNIT)(16)
+    scale_table = ihs.gaussian_scale_table()
+    calib = ihs.calibrate(model, segs, Q)
+    q = ihs.quantize(model, calib, scale_table)
+    ihs.to_onnx(q, Nz, str(out_dir / "h_s_int.onnx"))
+    check = check_rates(model, q, segs[:8], torch.tensor(scale_table))
+    for r in check:
+        print(f"q{r['quality']}: float h_s {r['float_kbps']:.3f} kbps, integer h_s {r['int_kbps']:.3f} kbps")
+    hold_rows = holdout_numbers(model, hold)
+    for r in hold_rows:
+        print(f"holdout q{r['quality']}: {r['kbps']:.2f} kbps, mel {r['mel_distance']:.3f}")
+
+    bundle = {
+        "format": "lcodec-audio-hyperprior/1",
+        "name": args.name,
+        "arch": {"M": M, "Nz": Nz, "transform": arch["transform"], "sample_rate": SAMPLE_RATE, "hop": HOP,
+                 "z_stride": Z_STRIDE, "context": CONTEXT_FRAMES},
+        "qualities": Q,
+        "target_kbps": state["target_kbps"],
+        "gain": torch.exp(model.log_gain).tolist(),
+        "igain": torch.exp(model.log_igain).tolist(),
+        "zgain": torch.exp(model.log_zgain).tolist(),
+        "izgain": torch.exp(model.log_izgain).tolist(),
+        "h_s_int": {
+            "s_in": q["s_in"],
+            "k_mu": q["k_mu"].tolist(),
+            "c_mu": q["c_mu"].tolist(),
+            "thresholds": q["thresholds"].tolist(),
+        },
+        "z": factorized_tables(model),
+        "y": gaussian_tables(scale_table),
+        "precision": 16,
+    }
+    (out_dir / "bundle.json").write_text(json.dumps(bundle))
+    files = sorted(p.name for p in out_dir.iterdir() if p.suffix in {".onnx", ".json"} and p.name != "card.json")
+    digest = hashlib.sha256("".join(sha256(out_dir / f) for f in files).encode()).hexdigest()
+
+    weights_dir = Path(__file__).resolve().parent / "weights"
+    weights_dir.mkdir(exist_ok=True)
+    torch.save({"model": {k: v.half() for k, v in model.state_dict().items()}, "arch": arch,
+                "beta": state["beta"], "step": state["step"], "trained_s": state["trained_s"]},
+               weights_dir / f"{args.name}.fp16.pt")
+
+    def count(mod: nn.Module) -> int:
+        return sum(p.numel() for p in mod.parameters())
+
+    card_path = out_dir / "card.json"
+    card = json.loads(card_path.read_text()) if card_path.exists() else {}
+    transform = {
+        "frame": "learned filterbank (80-sample windows, hop 40) + strided 1-D convolutions to 75 Hz, "
+                 "sub-pixel upsampling and overlap-add synthesis",
+        "wave": "SEANet-like waveform encoder/decoder (strides 2, 4, 5, 8)",
+    }[arch["transform"]]
+    card.update({
+        "name": args.name,
+        "modality": "audio",
+        "architecture": f"transform codec with a mean-scale hyperprior (Minnen et al. 2018) over a 75 Hz latent: "
+                        f"{transform}; per-quality gain vectors (Cui et al. 2021); integer hyper-synthesis "
+                        f"for exact decoding (Balle et al. 2019); no GAN",
+        "sample_rate": SAMPLE_RATE,
+        "channels": "mono model; stereo coded as mid/side, more channels one by one",
+        "latent": {"M": M, "frame_rate_hz": SAMPLE_RATE / HOP, "Nz": Nz, "z_frame_rate_hz": SAMPLE_RATE / HOP / Z_STRIDE},
+        "parameters": count(model),
+        "parameters_by_graph": {"g_a": count(model.g_a), "h_a": count(model.h_a), "h_s": count(model.h_s),
+                                "g_s": count(model.g_s)},
+        "macs_per_second": {"g_a": round(macs_per_second(model.g_a, 1)), "g_s": round(macs_per_second(model.g_s, M))},
+        "receptive_field_frames": {"g_a": rf_a, "g_s": rf_s, "chunk_context": CONTEXT_FRAMES},
+        "qualities": list(range(Q)),
+        "target_kbps": state["target_kbps"],
+        "entropy_model": "y: Gaussian conditional (64 scales 0.11..256) with mean and scale index from the "
+                         "integer h_s; z: factorized prior (one table per channel)",
+        "loss": f"mel_distance (DAC 7-scale log-mel L1) + {state.get('stft_weight', 0.5)} * log-STFT L1 "
+                f"(windows 2048, 512) + beta[q] * kbps",
+        "lambdas": state["beta"],
+        "lambda_meaning": "beta[q], the rate weight per kbit/s of quality q, adapted during training to reach target_kbps",
+        "training": {
+            "data": "../shared/data/audio/train (264 of 271 FLAC clips, 24 kHz mono, ~48 min: LibriSpeech, LJSpeech, "
+                    "pyannote, librosa, mirdata, pyAudioAnalysis, scaper, pyroomacoustics, Freesound; per-file "
+                    "terms in its SOURCES.md, several research-only/non-commercial)",
+            "holdout": HOLDOUT,
+            "steps": state["step"],
+            "hours": round(state["trained_s"] / 3600, 2),
+            "segment_samples": state.get("segment"),
+            "batch": state.get("batch"),
+        },
+        "holdout_results": {"what": f"first {HOLDOUT_SECONDS:g} s of each holdout clip, 24 kHz, true rounding; "
+                                    "kbps from the model's likelihoods", "points": hold_rows},
+        "weights_sha256": digest,
+        "integer_h_s_rate_check": check,
+    })
+    card.pop("runtime_results", None)  # measured on other weights; bench/audio-model.ts --card refills it
+    if args.note:
+        card["status"] = args.note
+    card_path.write_text(json.dumps(card, indent=2) + "\n")
+    write_index(args.out)
+    print(f"exported {args.name} to {out_dir} (weights {digest[:12]})")
+
+
+if __name__ == "__main__":
+    main()

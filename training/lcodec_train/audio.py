@@ -1,0 +1,275 @@
+"""Learned audio codec: a transform codec with a mean-scale hyperprior, variable rate.
+
+Glossary (as for the image codec): x waveform (24 kHz mono), y latent (g_a output, HOP
+samples per frame), z hyper-latent (h_a output, Z_STRIDE latent frames per z frame),
+y_hat / z_hat quantized, mu / sigma the Gaussian mean and scale h_s predicts for y,
+beta the rate weight of a quality (loss = distortion + beta * kbps).
+
+    x --g_a--> y --*gain[q]--> y_g --h_a--> z --*zgain[q]--> z_g --Q--> z_hat
+    z_hat --*izgain[q]--> h_s --> (mu, sigma) for Z_STRIDE frames each
+    y_hat = round(y_g - mu) + mu --*igain[q]--> g_s --> x_hat
+
+Two transforms share that entropy model (both measured in training/README.md):
+  "frame": a learned filterbank (80-sample windows, hop 40) and strided 1-D convolutions
+           down to 75 Hz; the synthesis mirrors it with sub-pixel upsampling and overlap-add.
+  "wave":  a small SEANet-like waveform encoder/decoder (strides 2, 4, 5, 8).
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from .layers import FactorizedDensity, gaussian_likelihood, lower_bound_likelihood
+
+SAMPLE_RATE = 24000
+HOP = 320  # samples per latent frame: 75 Hz
+Z_STRIDE = 4  # latent frames per hyper-latent frame
+TARGET_KBPS = [6.0, 12.0, 24.0]  # the qualities, ascending
+
+
+def act() -> nn.Module:
+    return nn.LeakyReLU(0.1)
+
+
+class Shuffle1d(nn.Module):
+    """(B, C*r, T) -> (B, C, T*r): 1-D sub-pixel rearrangement (channel c*r + j -> time t*r + j)."""
+
+    def __init__(self, r: int):
+        super().__init__()
+        self.r = r
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        b, cr, t = x.shape
+        return x.reshape(b, cr // self.r, self.r, t).transpose(2, 3).reshape(b, cr // self.r, t * self.r)
+
+
+def shuffle1d(x: torch.Tensor, r: int) -> torch.Tensor:
+    return Shuffle1d(r)(x)
+
+
+class ResUnit(nn.Module):
+    """x + conv1x1(act(conv_k(act(x)))), dilated."""
+
+    def __init__(self, c: int, k: int = 3, dilation: int = 1):
+        super().__init__()
+        self.body = nn.Sequential(act(), nn.Conv1d(c, c, k, padding=dilation * (k // 2), dilation=dilation), act(),
+                                  nn.Conv1d(c, c, 1))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.body(x)
+
+
+class SubPelUp1d(nn.Sequential):
+    """Upsampling by r: a k=3 conv to r*cout channels, then Shuffle1d (no transposed conv: slow on CPU)."""
+
+    def __init__(self, cin: int, cout: int, r: int):
+        super().__init__(nn.Conv1d(cin, cout * r, 3, padding=1), Shuffle1d(r))
+
+
+class OverlapAdd(nn.Module):
+    """Synthesis filterbank: (B, 2*hop, L) frames -> (B, 1, L*hop) by 50 % overlap-add,
+    frame t covering samples [t*hop - hop/2, t*hop + 3*hop/2) like the analysis conv
+    Conv1d(1, C, 2*hop, stride=hop, padding=hop/2)."""
+
+    def __init__(self, hop: int):
+        super().__init__()
+        self.hop = hop
+
+    def forward(self, a: torch.Tensor) -> torch.Tensor:
+        b, _, L = a.shape
+        h = self.hop
+        first, second = a[:, :h], a[:, h:]
+        cells = F.pad(first, (0, 1)) + F.pad(second, (1, 0))  # (B, hop, L+1), cell t starts at t*hop - hop/2
+        out = cells.transpose(1, 2).reshape(b, 1, (L + 1) * h)
+        return out[:, :, h // 2: h // 2 + L * h]
+
+
+def frame_transforms(M: int, ch: tuple[int, ...] = (64, 128, 192, 256), sub: int = 40) -> tuple[nn.Module, nn.Module]:
+    """Candidate "frame": filterbank at 24000/sub Hz, then strided convs down to HOP."""
+    assert sub * 2 ** (len(ch) - 1) == HOP
+    g_a = [nn.Conv1d(1, ch[0], 2 * sub, stride=sub, padding=sub // 2), act()]
+    for i in range(1, len(ch)):
+        if i >= 2:
+            g_a.append(ResUnit(ch[i - 1]))
+        g_a += [nn.Conv1d(ch[i - 1], ch[i], 4, stride=2, padding=1), act()]
+    g_a += [ResUnit(ch[-1], dilation=1), ResUnit(ch[-1], dilation=3), nn.Conv1d(ch[-1], M, 3, padding=1)]
+    g_s = [nn.Conv1d(M, ch[-1], 3, padding=1), ResUnit(ch[-1], dilation=1), ResUnit(ch[-1], dilation=3)]
+    for i in range(len(ch) - 1, 0, -1):
+        g_s += [act(), SubPelUp1d(ch[i], ch[i - 1], 2)]
+        if i >= 2:
+            g_s.append(ResUnit(ch[i - 1]))
+    g_s += [act(), nn.Conv1d(ch[0], 2 * sub, 1), OverlapAdd(sub)]
+    return nn.Sequential(*g_a), nn.Sequential(*g_s)
+
+
+def wave_transforms(M: int, ch: tuple[int, ...] = (8, 16, 32, 64, 128), strides: tuple[int, ...] = (2, 4, 5, 8)) -> tuple[nn.Module, nn.Module]:
+    """Candidate "wave": SEANet-like (EnCodec/DAC without LSTM or GAN), tiny channel counts."""
+    assert math.prod(strides) == HOP
+    g_a = [nn.Conv1d(1, ch[0], 7, padding=3)]
+    for i, s in enumerate(strides):
+        g_a += [ResUnit(ch[i], k=7 if s > 2 or i == 0 else 3), act(),
+                nn.Conv1d(ch[i], ch[i + 1], 2 * s, stride=s, padding=s // 2 + s % 2)]
+    g_a += [ResUnit(ch[-1]), act(), nn.Conv1d(ch[-1], M, 3, padding=1)]
+    g_s = [nn.Conv1d(M, ch[-1], 7, padding=3), ResUnit(ch[-1])]
+    for i in range(len(strides) - 1, -1, -1):
+        g_s += [act(), SubPelUp1d(ch[i + 1], ch[i], strides[i]), ResUnit(ch[i], k=7)]
+    g_s += [act(), nn.Conv1d(ch[0], 1, 7, padding=3)]
+    return nn.Sequential(*g_a), nn.Sequential(*g_s)
+
+
+class AudioHyperprior(nn.Module):
+    def __init__(self, transform: str = "frame", M: int = 96, Nz: int = 64, Ch: int = 128,
+                 qualities: int = len(TARGET_KBPS), channels: tuple[int, ...] | None = None):
+        super().__init__()
+        self.transform, self.M, self.Nz, self.Ch, self.qualities = transform, M, Nz, Ch, qualities
+        if transform == "frame":
+            self.g_a, self.g_s = frame_transforms(M, *([tuple(channels)] if channels else []))
+        elif transform == "wave":
+            self.g_a, self.g_s = wave_transforms(M, *([tuple(channels)] if channels else []))
+        else:
+            raise ValueError(transform)
+        self.h_a = nn.Sequential(
+            nn.Conv1d(M, Nz, 3, padding=1), act(),
+            nn.Conv1d(Nz, Nz, 4, stride=2, padding=1), act(),
+            nn.Conv1d(Nz, Nz, 4, stride=2, padding=1),
+        )
+        # ReLU (not leaky) so the decoder-side copy runs as an exact integer network with
+        # unsigned 8-bit activations (int_hs_audio.py). The last conv predicts (mu, sigma)
+        # of Z_STRIDE latent frames per z frame, rearranged by Shuffle1d.
+        self.h_s = nn.Sequential(
+            nn.Conv1d(Nz, Ch, 3, padding=1), nn.ReLU(),
+            nn.Conv1d(Ch, Ch, 3, padding=1), nn.ReLU(),
+            nn.Conv1d(Ch, 2 * M * Z_STRIDE, 3, padding=1),
+        )
+        self.z_prior = FactorizedDensity(Nz)
+        # log-gains per quality; roughly one bit per latent more per step of 2x in rate.
+        ratio = torch.tensor([math.log(2.0) * (q - (qualities - 1) / 2) for q in range(qualities)])
+        self.log_gain = nn.Parameter(ratio[:, None].repeat(1, M).clone())
+        self.log_igain = nn.Parameter(-ratio[:, None].repeat(1, M).clone())
+        self.log_zgain = nn.Parameter(torch.zeros(qualities, Nz))
+        self.log_izgain = nn.Parameter(torch.zeros(qualities, Nz))
+
+    @staticmethod
+    def _gain(log_g: torch.Tensor, q: torch.Tensor) -> torch.Tensor:
+        return torch.exp(log_g[q])[:, :, None]
+
+    def entropy_parameters(self, z_hat: torch.Tensor, q: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        params = shuffle1d(self.h_s(z_hat * self._gain(self.log_izgain, q)), Z_STRIDE)
+        mu, sigma = params.chunk(2, dim=1)
+        return mu, F.softplus(sigma)
+
+    def forward(self, x: torch.Tensor, q: torch.Tensor, noise: bool = True) -> dict[str, torch.Tensor]:
+        """x: (B, 1, T), T a multiple of HOP * Z_STRIDE. noise=True: the 'mixed' quantization
+        proxy (uniform noise for the rates, straight-through rounding for what the decoder
+        sees); noise=False: true rounding, as the coder does."""
+        y = self.g_a(x) * self._gain(self.log_gain, q)
+        z = self.h_a(y) * self._gain(self.log_zgain, q)
+        if noise:
+            z_tilde = z + torch.empty_like(z).uniform_(-0.5, 0.5)
+            z_hat = z + (torch.round(z) - z).detach()
+        else:
+            z_tilde = z_hat = torch.round(z)
+        z_lik = self.z_prior.likelihood(z_tilde.unsqueeze(2)).squeeze(2)
+        mu, sigma = self.entropy_parameters(z_hat, q)
+        if noise:
+            v = y - mu + torch.empty_like(y).uniform_(-0.5, 0.5)
+            y_hat = y + (torch.round(y - mu) + mu - y).detach()
+        else:
+            v = torch.round(y - mu)
+            y_hat = v + mu
+        y_lik = gaussian_likelihood(v, sigma)
+        x_hat = self.g_s(y_hat * self._gain(self.log_igain, q))
+        return {"x_hat": x_hat, "y_lik": lower_bound_likelihood(y_lik), "z_lik": lower_bound_likelihood(z_lik)}
+
+
+def bits(out: dict[str, torch.Tensor]) -> torch.Tensor:
+    """Estimated bits per batch item."""
+    return -torch.log2(out["y_lik"]).flatten(1).sum(1) - torch.log2(out["z_lik"]).flatten(1).sum(1)
+
+
+def macs_per_second(module: nn.Module, cin: int, frames: int = 75 * 4) -> float:
+    """Multiply-accumulates of a conv stack per second of audio (convolutions only)."""
+    total = 0
+
+    def hook(m, inp, out):
+        nonlocal total
+        if isinstance(m, nn.Conv1d):
+            total += out.numel() * (m.in_channels // m.groups) * m.kernel_size[0]
+
+    hooks = [m.register_forward_hook(hook) for m in module.modules() if isinstance(m, nn.Conv1d)]
+    with torch.no_grad():
+        length = frames * HOP if cin == 1 else frames
+        module(torch.zeros(1, cin, length))
+    for h in hooks:
+        h.remove()
+    return total / (frames * HOP / SAMPLE_RATE)
+
+
+# --- distortion: DAC's mel distance (the project's metric) and a log-STFT term -----------------
+
+def _hz_to_mel(f: np.ndarray) -> np.ndarray:
+    """Slaney mel scale (librosa htk=False): linear below 1 kHz, logarithmic above."""
+    f = np.asarray(f, dtype=np.float64)
+    f_sp, min_log_hz, min_log_mel, logstep = 200.0 / 3, 1000.0, 15.0, math.log(6.4) / 27.0
+    return np.where(f >= min_log_hz, min_log_mel + np.log(np.maximum(f, 1e-10) / min_log_hz) / logstep, f / f_sp)
+
+
+def _mel_to_hz(m: np.ndarray) -> np.ndarray:
+    m = np.asarray(m, dtype=np.float64)
+    f_sp, min_log_hz, min_log_mel, logstep = 200.0 / 3, 1000.0, 15.0, math.log(6.4) / 27.0
+    return np.where(m >= min_log_mel, min_log_hz * np.exp(logstep * (m - min_log_mel)), f_sp * m)
+
+
+def mel_filterbank(sr: int, n_fft: int, n_mels: int) -> np.ndarray:
+    """librosa.filters.mel(sr, n_fft, n_mels) with Slaney scale and Slaney area norm."""
+    fft_freqs = np.linspace(0, sr / 2, 1 + n_fft // 2)
+    mel_f = _mel_to_hz(np.linspace(_hz_to_mel(0.0), _hz_to_mel(sr / 2), n_mels + 2))
+    fdiff = np.diff(mel_f)
+    ramps = mel_f[:, None] - fft_freqs[None, :]
+    w = np.zeros((n_mels, len(fft_freqs)))
+    for i in range(n_mels):
+        lower = -ramps[i] / fdiff[i]
+        upper = ramps[i + 2] / fdiff[i + 1]
+        w[i] = np.maximum(0, np.minimum(lower, upper))
+    w *= (2.0 / (mel_f[2: n_mels + 2] - mel_f[:n_mels]))[:, None]
+    return w.astype(np.float32)
+
+
+MEL_SCALES = [(32, 5), (64, 10), (128, 20), (256, 40), (512, 80), (1024, 160), (2048, 320)]
+STFT_WINDOWS = [2048, 512]
+
+
+class SpectralLoss(nn.Module):
+    """mel: DAC's MelSpectrogramLoss as DAC trains (7 scales, log10 L1, clamp 1e-5) = the
+    project's mel_distance; stft: the log term of DAC's MultiScaleSTFTLoss (windows 2048, 512).
+    Both per batch item (B,)."""
+
+    def __init__(self, sr: int = SAMPLE_RATE):
+        super().__init__()
+        for w, n in MEL_SCALES:
+            self.register_buffer(f"fb{w}", torch.from_numpy(mel_filterbank(sr, w, n)))
+            self.register_buffer(f"win{w}", torch.hann_window(w, periodic=True))
+
+    def _mag(self, x: torch.Tensor, w: int) -> torch.Tensor:
+        spec = torch.stft(x, n_fft=w, hop_length=w // 4, window=getattr(self, f"win{w}"), center=True,
+                          pad_mode="reflect", return_complex=True)
+        return torch.sqrt(spec.real ** 2 + spec.imag ** 2 + 1e-14)
+
+    def forward(self, x_hat: torch.Tensor, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        a, b = x_hat.flatten(1), x.flatten(1)
+        mel = a.new_zeros(a.shape[0])
+        stft = a.new_zeros(a.shape[0])
+        for w, _ in MEL_SCALES:
+            ma, mb = self._mag(a, w), self._mag(b, w)
+            fb = getattr(self, f"fb{w}")
+            la = torch.log10(torch.clamp(torch.matmul(fb, ma), min=1e-5))
+            lb = torch.log10(torch.clamp(torch.matmul(fb, mb), min=1e-5))
+            mel = mel + (la - lb).abs().flatten(1).mean(1)
+            if w in STFT_WINDOWS:
+                d = 2 * (torch.log10(torch.clamp(ma, min=1e-5)) - torch.log10(torch.clamp(mb, min=1e-5)))
+                stft = stft + d.abs().flatten(1).mean(1)
+        return mel, stft
