@@ -100,7 +100,7 @@ describe('lcodec eval on video', () => {
   it('runs from the CLI: `lcodec eval clip --codecs x264,x265` prints the JSON, no progress bar on a pipe', async () => {
     ensureBuilt();
     const r = await runCli(['eval', clip, '--codecs', 'x264,x265', '--qualities', '20', '--no-cache', '--out', '-']);
-    expect(r.code).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     const json = JSON.parse(r.stdout) as { modality: string; codecs: Record<string, Record<string, number>[]> };
     expect(json.modality).toBe('video');
     expect(Object.keys(json.codecs.x265[0])).toEqual(POINT_KEYS);

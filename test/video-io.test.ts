@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Video, VideoFrame } from '../codecs/types.js';
 import { InputError } from '../src/errors.js';
+import { sniffModality } from '../src/io/detect.js';
 import { encodeWav } from '../src/io/wav.js';
 import { encodePng } from '../src/io/image.js';
 import { collectVideo, countVideoFrames, readVideo, readVideoYuv, writeVideo } from '../src/io/video.js';
@@ -189,6 +190,18 @@ describe('readVideo / writeVideo', () => {
     expect([back.width, back.height, back.frames.length]).toEqual([65, 33, 3]);
     expect(back.frames[0].yuv?.chroma).toBe('444');
     back.frames.forEach((f, k) => expect(psnr(video.frames[k], f)).toBeGreaterThan(34));
+  });
+
+  it('detects AVI and FLV by content too', async () => {
+    for (const [name, output] of [
+      ['clip.avi', ['-c:v', 'mpeg4', '-f', 'avi']],
+      ['clip.flv', ['-c:v', 'flv1', '-f', 'flv']],
+    ] as const) {
+      const file = path.join(dir, name);
+      await makeClip(file, { width: 48, height: 32, frames: 3, output: ['-pix_fmt', 'yuv420p', ...output] });
+      expect(sniffModality(new Uint8Array((await readFile(file)).subarray(0, 32)))).toBe('video');
+      expect((await collectVideo(await readVideo(file))).frames.length).toBe(3);
+    }
   });
 
   it('reads an RGB source as 4:4:4', async () => {
