@@ -8,7 +8,7 @@ import type { Video, VideoFrame } from '../codecs/types.js';
 import { InputError, UsageError } from '../src/errors.js';
 import { collectVideo, readVideo } from '../src/io/video.js';
 import { videoMetrics } from '../src/metrics/video.js';
-import { ffprobeJson, makeClip, smoothFrames } from './helpers/video.js';
+import { ffprobeJson, makeClip, smoothFrames, videoTestDir } from './helpers/video.js';
 
 let dir: string;
 let clip: Video & { frames: VideoFrame[] }; // 128×96, 36 frames: one intra period of 32 and 4 more
@@ -118,5 +118,34 @@ describe('video baselines in the registry', () => {
     const version = await getCodecEntry('x264', 'video').version();
     expect(version).toMatch(/libx264/);
     expect(version).not.toBe(await getCodecEntry('x265', 'video').version());
+  });
+});
+
+describe('on the shared test clips', () => {
+  const testDir = videoTestDir();
+  it.skipIf(!testDir)('reads all six clips at their stated size and length; x264 lands in a plausible range on Mobile', async () => {
+    const expected: Record<string, [number, number, number]> = {
+      'bedroom_448x256.mkv': [448, 256, 60],
+      'flower_phone_512x320.mkv': [512, 320, 45],
+      'foreman_cif_320x256.mkv': [320, 256, 60],
+      'mobile_cif_320x256.mkv': [320, 256, 30],
+      'street_phone_512x320.mkv': [512, 320, 45],
+      'tennis_davis_512x320.mkv': [512, 320, 45],
+    };
+    for (const [name, [w, h, n]] of Object.entries(expected)) {
+      const file = path.join(testDir!, name);
+      const video = await readVideo(file, { countFrames: true });
+      expect([video.width, video.height, video.frameCount]).toEqual([w, h, n]);
+    }
+    const mobile = await collectVideo(await readVideo(path.join(testDir!, 'mobile_cif_320x256.mkv')));
+    expect(mobile.fps).toEqual([30, 1]);
+    const codec = await createX264Video();
+    const bytes = await codec.encode(mobile, 51 - 28);
+    const m = await videoMetrics(mobile, await codec.decode(bytes), bytes.length);
+    // Measured 0.144 bpp, 28.5 dB PSNR-Y (docs/BASELINES.md); Mobile & Calendar is hard.
+    expect(m.bpp).toBeGreaterThan(0.1);
+    expect(m.bpp).toBeLessThan(0.2);
+    expect(m.psnr_y).toBeGreaterThan(27);
+    expect(m.psnr_y).toBeLessThan(30);
   });
 });
