@@ -7,7 +7,7 @@
  */
 import { UsageError } from '../src/errors.js';
 import { listModels, loadModel } from '../src/models.js';
-import { IMAGE_BASELINES } from './baselines/index.js';
+import { IMAGE_BASELINES, VIDEO_BASELINES } from './baselines/index.js';
 import type { Codec, Modality } from './types.js';
 
 /** What a codec declares about itself, without creating it. */
@@ -38,15 +38,21 @@ export interface CodecEntry<M extends Modality = Modality> extends CodecInfo {
   version(): string | Promise<string>;
 }
 
+/**
+ * Keyed by modality and name: one name may serve several modalities with different codecs
+ * behind it (SPEC: `x265` is HEVC intra for images and HEVC for video).
+ */
 const entries = new Map<string, CodecEntry>();
+const key = (modality: Modality, name: string) => `${modality}/${name}`;
 
-/** Adds a codec. A name can be registered once unless `replace` is set. */
+/** Adds a codec. A (modality, name) pair can be registered once unless `replace` is set. */
 export function registerCodec(entry: CodecEntry, options: { replace?: boolean } = {}): void {
   if (!/^[a-z0-9][a-z0-9._-]*$/.test(entry.name)) {
     throw new RangeError(`codec name must be lower-case letters, digits, '.', '_' or '-': ${JSON.stringify(entry.name)}`);
   }
-  if (entries.has(entry.name) && !options.replace) throw new RangeError(`codec ${entry.name} is already registered`);
-  entries.set(entry.name, entry);
+  const k = key(entry.modality, entry.name);
+  if (entries.has(k) && !options.replace) throw new RangeError(`${entry.modality} codec ${entry.name} is already registered`);
+  entries.set(k, entry);
 }
 
 /** All registered codecs (optionally of one modality), in registration order. */
@@ -63,24 +69,33 @@ export function listCodecs(modality?: Modality): CodecInfo[] {
     }));
 }
 
-/** The entry registered under `name`; UsageError naming the known codecs otherwise. */
-export function getCodecEntry(name: string): CodecEntry {
-  const entry = entries.get(name);
-  if (!entry) {
-    throw new UsageError(`unknown codec ${JSON.stringify(name)}; known: ${[...entries.keys()].join(', ')}`);
+/**
+ * The entry registered under `name` (for `modality`, when given); UsageError naming the
+ * known codecs otherwise. Without a modality, a name registered for several modalities is
+ * ambiguous (UsageError).
+ */
+export function getCodecEntry(name: string, modality?: Modality): CodecEntry {
+  const matches = [...entries.values()].filter((e) => e.name === name);
+  if (matches.length === 0) {
+    const known = [...new Set([...entries.values()].map((e) => e.name))];
+    throw new UsageError(`unknown codec ${JSON.stringify(name)}; known: ${known.join(', ')}`);
   }
-  return entry;
+  if (modality !== undefined) {
+    const entry = matches.find((e) => e.modality === modality);
+    if (!entry) throw new UsageError(`codec ${name} is for ${matches.map((e) => e.modality).join(' and ')}, not ${modality}`);
+    return entry;
+  }
+  if (matches.length > 1) {
+    throw new UsageError(`codec ${name} exists for ${matches.map((e) => e.modality).join(' and ')}; say which modality`);
+  }
+  return matches[0];
 }
 
-/** Creates the codec registered under `name`. */
+/** Creates the codec registered under `name` (for `modality`, when given). */
 export async function getCodec(name: string): Promise<Codec>;
 export async function getCodec<M extends Modality>(name: string, modality: M): Promise<Codec<M>>;
 export async function getCodec(name: string, modality?: Modality): Promise<Codec> {
-  const entry = getCodecEntry(name);
-  if (modality !== undefined && entry.modality !== modality) {
-    throw new UsageError(`codec ${name} is for ${entry.modality}, not ${modality}`);
-  }
-  return entry.create();
+  return getCodecEntry(name, modality).create();
 }
 
 /** Whether `quality` is accepted by the codec (its declared range, else its own levels). */
@@ -91,7 +106,7 @@ export function acceptsQuality(info: CodecInfo, codec: Codec, quality: number): 
   return codec.qualities.includes(quality);
 }
 
-for (const entry of IMAGE_BASELINES) registerCodec(entry);
+for (const entry of [...IMAGE_BASELINES, ...VIDEO_BASELINES]) registerCodec(entry);
 
 // Installed learned models (models/<name>/card.json) join under their model name. The
 // version is the weights hash, so cached evaluation results follow the weights.

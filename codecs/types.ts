@@ -18,13 +18,45 @@ export interface Audio {
   channels: Float32Array[];
 }
 
-/** A video as 8-bit RGB frames of one size. */
+/**
+ * Planar 8-bit Y'CbCr, BT.601 limited range (the conversion is defined in src/io/yuv.ts):
+ * planes Y, Cb, Cr back to back, chroma ⌈w/2⌉ × ⌈h/2⌉ for 4:2:0.
+ */
+export interface YuvFrame {
+  width: number;
+  height: number;
+  chroma: '420' | '444';
+  data: Uint8Array;
+}
+
+/**
+ * A video frame: 8-bit RGB, and — when the frame was converted from Y'CbCr (a video file, a
+ * classical decoder's output) — those source samples. YUV codecs and YUV metrics use them, so
+ * that an RGB round trip (lossy for out-of-gamut colours) never adds to their error. They are
+ * only used after checking that they convert to exactly `data` (src/io/yuv.ts `sourceYuv`), so
+ * a frame whose pixels were changed in place is never mis-coded.
+ */
+export interface VideoFrame extends RgbImage {
+  yuv?: YuvFrame;
+}
+
+/**
+ * A video: 8-bit RGB frames of one size, in display order.
+ *
+ * `frames` is either an array (the clip in memory) or an async iterable that produces the
+ * frames one at a time (a file being decoded, a decoder's output), so that a long clip never
+ * has to be held whole. Consume both the same way: `for await (const frame of video.frames)`.
+ * The streams lcodec hands out (`readVideo`, the video codecs' `decode`) may be iterated again;
+ * each pass decodes from the start. RGB ↔ Y'CbCr for video is defined once, in src/io/yuv.ts.
+ */
 export interface Video {
   width: number;
   height: number;
   /** Frames per second as a fraction, e.g. [30000, 1001]. */
   fps: [number, number];
-  frames: RgbImage[];
+  frames: readonly VideoFrame[] | AsyncIterable<VideoFrame>;
+  /** Number of frames when known before iterating (arrays: their length). */
+  frameCount?: number;
 }
 
 export interface MediaByModality {

@@ -5,7 +5,7 @@ export { loadModel, listModels, type ModelCard } from './models.js';
 export { LearnedAudioCodec } from '../codecs/audio/index.js';
 export { InputError, UsageError } from './errors.js';
 export { CorruptFileError, UnsupportedFileError } from './container/index.js';
-export type { Codec, RgbImage, Audio, AudioCodec, Video, Modality } from '../codecs/types.js';
+export type { Codec, RgbImage, Audio, AudioCodec, Video, VideoCodec, VideoFrame, YuvFrame, Modality } from '../codecs/types.js';
 
 // Audio: I/O, metrics (docs/METRICS.md) and the classical baselines.
 export {
@@ -26,3 +26,22 @@ export {
 } from './io/audio.js';
 export { audioMetrics, snr, siSdr, stftDistance, melDistance, kbps, type AudioMetrics } from './metrics/audio.js';
 export { AUDIO_BASELINES, opus, mp3, aac } from '../codecs/baselines/audio.js';
+
+// Video: streaming I/O, the one RGB ↔ Y'CbCr conversion, metrics and the low-delay baselines
+// (docs/BASELINES.md, Video).
+export {
+  readVideo,
+  readVideoYuv,
+  writeVideo,
+  collectVideo,
+  countVideoFrames,
+  encodeY4m,
+  type VideoSource,
+  type YuvVideo,
+  type ReadVideoOptions,
+  type WriteVideoOptions,
+  type VideoFileFormat,
+} from './io/video.js';
+export { rgbToYuv, yuvToRgb, lumaPlane, type ChromaFormat } from './io/yuv.js';
+export { videoMetrics, frameMetrics, type VideoMetrics } from './metrics/video.js';
+export { createX264Video, createX265Video, type VideoBaseline, type VideoBaselineOptions } from '../codecs/baselines/video.js';

@@ -3,11 +3,13 @@ import type { CodecEntry } from '../registry.js';
 import { createAvif, createJpeg, createWebp } from './sharp-codecs.js';
 import { createJxl } from './jxl.js';
 import { createX265 } from './x265.js';
+import { VIDEO_BASELINE_DESCRIPTIONS, createX264Video, createX265Video, type VideoBaseline } from './video.js';
 
 export type { BaselineImageCodec } from './common.js';
 export { createAvif, createJpeg, createWebp } from './sharp-codecs.js';
 export { createJxl, jxlDistance } from './jxl.js';
 export { createX265, type X265Options } from './x265.js';
+export { createX264Video, createX265Video, type VideoBaseline, type VideoBaselineOptions } from './video.js';
 
 const sharpBaseline = (
   name: string,
@@ -52,3 +54,20 @@ export const IMAGE_BASELINES: readonly CodecEntry<'image'>[] = [
   ffmpegBaseline('x265', 'HEVC intra like BPG (x265 slow, 4:4:4 full-range BT.601, quality = 51 − QP) via ffmpeg', [0, 51], createX265),
 ];
 
+
+const videoBaseline = (name: 'x264' | 'x265', create: () => Promise<VideoBaseline>): CodecEntry<'video'> => ({
+  name,
+  modality: 'video',
+  kind: 'baseline',
+  description: VIDEO_BASELINE_DESCRIPTIONS[name],
+  qualityRange: [0, 51],
+  requires: ['ffmpeg'],
+  create,
+  version: async () => (await create()).config,
+});
+
+/** The classical video baselines (low-delay x264 / x265; see video.ts). */
+export const VIDEO_BASELINES: readonly CodecEntry<'video'>[] = [
+  videoBaseline('x264', () => createX264Video()),
+  videoBaseline('x265', () => createX265Video()),
+];

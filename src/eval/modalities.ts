@@ -3,9 +3,11 @@
  * item against its original, which keys an RD point has, and which metrics get a BD-rate.
  * Audio and video plug in here with their own loaders and metrics; the runner is generic.
  */
-import type { MediaByModality, Modality, RgbImage } from '../../codecs/types.js';
+import type { MediaByModality, Modality, RgbImage, Video } from '../../codecs/types.js';
 import { readImage } from '../io/image.js';
+import { collectVideo, countVideoFrames, readVideo } from '../io/video.js';
 import { msSsim, psnr } from '../metrics/image.js';
+import { videoMetrics } from '../metrics/video.js';
 import { msSsimDb } from './bdrate.js';
 
 export interface ModalityEval<M extends Modality = Modality> {
@@ -20,8 +22,33 @@ export interface ModalityEval<M extends Modality = Modality> {
    */
   readonly bdMetrics: readonly { key: string; scale?: (v: number) => number }[];
   load(file: string): Promise<MediaByModality[M]>;
-  /** Metrics of `decoded` against `original`, given the bitstream length in bytes. NaN = not computable. */
-  measure(original: MediaByModality[M], decoded: MediaByModality[M], bytes: number): Record<string, number>;
+  /**
+   * Finishes decoding where a codec decodes lazily (video frames are decoded as they are
+   * pulled): runs inside the timed decode, so `dec_s` covers all decoding work.
+   */
+  complete?(decoded: MediaByModality[M]): Promise<MediaByModality[M]>;
+  /**
+   * Metrics of `decoded` against `original`, given the bitstream length in bytes. NaN = not
+   * computable. May report progress in work units as it goes (see `workUnits`).
+   */
+  measure(
+    original: MediaByModality[M],
+    decoded: MediaByModality[M],
+    bytes: number,
+    context?: MeasureContext,
+  ): Record<string, number> | Promise<Record<string, number>>;
+  /**
+   * Progress units one measurement of `file` is worth (video: its frames), for progress
+   * bars; absent: one per measurement.
+   */
+  workUnits?(file: string): Promise<number>;
+  /** What a progress unit is called (e.g. `frames`); absent: measurements. */
+  readonly unitName?: string;
+}
+
+export interface MeasureContext {
+  /** `units` more work units of this measurement are done. */
+  progress(units: number): void;
 }
 
 /** Image: bpp = bits / (width × height); PSNR and MS-SSIM on 8-bit RGB (src/metrics/image.ts). */
@@ -47,7 +74,29 @@ export const IMAGE_EVAL: ModalityEval<'image'> = {
   },
 };
 
-const MODALITIES: { [M in Modality]?: ModalityEval<M> } = { image: IMAGE_EVAL };
+/**
+ * Video: the SPEC keys `bpp` (bits per pixel per frame), `kbps`, `psnr` (RGB), `psnr_y` (Y'),
+ * `ms_ssim` (RGB), each frame measured and averaged over the clip (src/metrics/video.ts).
+ * The original clip is held in memory during its measurements (it is coded once per
+ * quality), and so is the decoded clip: `complete` decodes it whole inside the timed decode,
+ * so `dec_s` is the full decoding time. Progress counts frames measured.
+ */
+export const VIDEO_EVAL: ModalityEval<'video'> = {
+  modality: 'video',
+  metricKeys: ['bpp', 'kbps', 'psnr', 'psnr_y', 'ms_ssim'],
+  rateKey: 'bpp',
+  bdMetrics: [{ key: 'psnr' }, { key: 'psnr_y' }, { key: 'ms_ssim', scale: msSsimDb }],
+  load: async (file) => collectVideo(await readVideo(file)),
+  complete: (decoded: Video) => collectVideo(decoded),
+  async measure(original: Video, decoded: Video, bytes: number, context?: MeasureContext) {
+    const m = await videoMetrics(original, decoded, bytes, { onFrame: () => context?.progress(1) });
+    return { bpp: m.bpp, kbps: m.kbps, psnr: m.psnr, psnr_y: m.psnr_y, ms_ssim: m.ms_ssim };
+  },
+  workUnits: (file) => countVideoFrames(file),
+  unitName: 'frames',
+};
+
+const MODALITIES: { [M in Modality]?: ModalityEval<M> } = { image: IMAGE_EVAL, video: VIDEO_EVAL };
 
 /** The evaluation table of `modality`, or an Error if that modality cannot be evaluated yet. */
 export function modalityEval<M extends Modality>(modality: M): ModalityEval<M> {

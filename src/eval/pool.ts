@@ -12,8 +12,8 @@ import type { WorkerMessage } from './worker.js';
 
 export interface PoolOptions {
   jobs: number;
-  /** Called once per measured quality. */
-  onProgress?: () => void;
+  /** Called as work is done, with the work units just done (see EvalTask.units). */
+  onProgress?: (units: number) => void;
   /** Called as each task finishes (e.g. to write the cache). */
   onResult?: (task: EvalTask, result: EvalTaskResult) => Promise<void> | void;
 }
@@ -63,7 +63,7 @@ export async function runTasks(tasks: readonly EvalTask[], options: PoolOptions)
         worker.on('message', (msg: WorkerMessage) => {
           if (failed) return;
           if (msg.type === 'progress') {
-            options.onProgress?.();
+            options.onProgress?.(msg.units);
           } else if (msg.type === 'done') {
             Promise.resolve(options.onResult?.(byId.get(msg.result.id)!, msg.result)).then(
               () => {

@@ -4,7 +4,7 @@
  * threads; every per-item measurement is cached on disk, so a re-run only computes what
  * changed (new items, codecs, qualities, or a codec whose version/config changed).
  */
-import { acceptsQuality, getCodec, getCodecEntry } from '../../codecs/registry.js';
+import { acceptsQuality, getCodec, getCodecEntry, listCodecs } from '../../codecs/registry.js';
 import { UsageError } from '../errors.js';
 import { bdRate } from './bdrate.js';
 import { defaultCacheDir, type Measurement, ResultCache } from './cache.js';
@@ -30,8 +30,11 @@ export interface EvaluateOptions {
   jobs?: number;
   /** Cache folder (default: see defaultCacheDir), or false to compute everything afresh. */
   cache?: string | false;
-  /** Progress: measurements done so far out of the total to compute (cached ones excluded). */
-  onProgress?: (done: number, total: number) => void;
+  /**
+   * Progress: work done so far out of the total to compute (cached measurements excluded),
+   * counted in `unit`s: measurements, or frames for video.
+   */
+  onProgress?: (done: number, total: number, unit: string) => void;
 }
 
 export interface EvaluateStats {
@@ -52,18 +55,23 @@ export async function evaluateWithStats(options: EvaluateOptions): Promise<{ res
   if (codecNames.length === 0) throw new UsageError('no codecs given (e.g. --codecs jpeg,webp,x265)');
   const anchor = options.anchor ?? (codecNames.includes('jpeg') ? 'jpeg' : codecNames[0]);
   if (!codecNames.includes(anchor)) codecNames.unshift(anchor);
-  const entries = codecNames.map((name) => getCodecEntry(name));
-
+  // Unknown names fail before the inputs are read; a name means its codec for the inputs' modality.
+  const registered = listCodecs();
+  for (const name of codecNames) if (!registered.some((c) => c.name === name)) getCodecEntry(name);
   const { modality, items } = await collectItems(options.inputs);
-  for (const e of entries) {
-    if (e.modality !== modality) throw new UsageError(`codec ${e.name} is for ${e.modality}, but the inputs are ${modality}`);
-  }
+  const entries = codecNames.map((name) => {
+    if (!registered.some((c) => c.name === name && c.modality === modality)) {
+      const other = registered.filter((c) => c.name === name).map((c) => c.modality);
+      throw new UsageError(`codec ${name} is for ${other.join(' and ')}, but the inputs are ${modality}`);
+    }
+    return getCodecEntry(name, modality);
+  });
   const table = modalityEval(modality);
 
   // Which qualities each codec runs at, validated against what the codec accepts.
   const plan: { name: string; version: string; qualities: number[] }[] = [];
   for (const entry of entries) {
-    const codec = await getCodec(entry.name);
+    const codec = await getCodec(entry.name, modality);
     const requested = qualitiesFor(entry.name, options.qualities) ?? [...codec.qualities];
     const bad = requested.filter((q) => !acceptsQuality(entry, codec, q));
     if (bad.length > 0) {
@@ -82,8 +90,19 @@ export async function evaluateWithStats(options: EvaluateOptions): Promise<{ res
   const slot = (i: number, codec: string, q: number) => `${i}|${codec}|${q}`;
   const tasks: EvalTask[] = [];
   const taskItem = new Map<number, number>();
+  const itemUnits = new Map<number, number>(); // progress units per measurement of an item
+  const unitsOf = async (i: number): Promise<number> => {
+    if (!table.workUnits) return 1;
+    let u = itemUnits.get(i);
+    if (u === undefined) {
+      u = Math.max(1, await table.workUnits(items[i].file));
+      itemUnits.set(i, u);
+    }
+    return u;
+  };
   let total = 0;
   let cached = 0;
+  let toCompute = 0;
   for (const p of plan) {
     for (let i = 0; i < items.length; i++) {
       const missing: number[] = [];
@@ -99,19 +118,21 @@ export async function evaluateWithStats(options: EvaluateOptions): Promise<{ res
       }
       if (missing.length > 0) {
         const id = tasks.length;
-        tasks.push({ id, modality, file: items[i].file, codec: p.name, qualities: missing });
+        const units = await unitsOf(i);
+        tasks.push({ id, modality, file: items[i].file, codec: p.name, qualities: missing, units });
         taskItem.set(id, i);
+        toCompute += units * missing.length;
       }
     }
   }
 
-  const toCompute = total - cached;
+  const unit = table.unitName ?? 'measurements';
   let done = 0;
-  options.onProgress?.(0, toCompute);
+  options.onProgress?.(0, toCompute, unit);
   const versions = new Map(plan.map((p) => [p.name, p]));
   await runTasks(tasks, {
     jobs: options.jobs ?? 1,
-    onProgress: () => options.onProgress?.(++done, toCompute),
+    onProgress: (units) => options.onProgress?.((done += units), toCompute, unit),
     onResult: async (task, result) => {
       const i = taskItem.get(task.id)!;
       for (const { quality, measurement } of result.measurements) {

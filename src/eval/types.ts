@@ -20,6 +20,15 @@ export interface ImageEvalPoint extends EvalPoint {
   ms_ssim: number | null;
 }
 
+/** Video: `{ quality, bpp, kbps, psnr, psnr_y, ms_ssim, enc_s, dec_s }` (bpp per pixel per frame). */
+export interface VideoEvalPoint extends EvalPoint {
+  bpp: number;
+  kbps: number;
+  psnr: number;
+  psnr_y: number;
+  ms_ssim: number | null;
+}
+
 export interface EvalResults {
   modality: Modality;
   /** Number of items (images, clips) every point averages over. */
@@ -30,7 +39,8 @@ export interface EvalResults {
   codecs: Record<string, EvalPoint[]>;
   /**
    * Per codec, BD-rate (%) against the anchor for each quality metric (image: psnr,
-   * ms_ssim); null where the curves share no quality range. Negative = fewer bits.
+   * ms_ssim; video: psnr, psnr_y, ms_ssim); null where the curves share no quality range.
+   * Negative = fewer bits.
    */
   bd_rate: Record<string, Record<string, number | null>>;
 }

@@ -3,7 +3,7 @@ import { parentPort } from 'node:worker_threads';
 import { runEvalTask, type EvalTask } from './task.js';
 
 export type WorkerMessage =
-  | { type: 'progress'; id: number }
+  | { type: 'progress'; id: number; units: number }
   | { type: 'done'; result: Awaited<ReturnType<typeof runEvalTask>> }
   | { type: 'error'; id: number; name: string; message: string };
 
@@ -11,7 +11,7 @@ if (!parentPort) throw new Error('eval worker must run in a worker thread');
 const port = parentPort;
 
 port.on('message', (task: EvalTask) => {
-  runEvalTask(task, () => port.postMessage({ type: 'progress', id: task.id } satisfies WorkerMessage)).then(
+  runEvalTask(task, (units) => port.postMessage({ type: 'progress', id: task.id, units } satisfies WorkerMessage)).then(
     (result) => port.postMessage({ type: 'done', result } satisfies WorkerMessage),
     (err: unknown) => {
       const e = err instanceof Error ? err : new Error(String(err));

@@ -29,6 +29,8 @@ export function sniffModality(head: Uint8Array): Modality | null {
   if (ascii(b, 0, 'YUV4MPEG2')) return 'video';
   if (b[0] === 0x1a && b[1] === 0x45 && b[2] === 0xdf && b[3] === 0xa3) return 'video'; // Matroska / WebM
   if (ascii(b, 4, 'ftyp')) return 'video'; // MP4 / MOV (image brands handled above)
+  if (ascii(b, 0, 'RIFF') && ascii(b, 8, 'AVI ')) return 'video';
+  if (ascii(b, 0, 'FLV') && b[3] === 1) return 'video';
   return null;
 }
 

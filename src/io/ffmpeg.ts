@@ -5,6 +5,7 @@
  * Callers decide what a failure means (corrupt user input → InputError; a failure while encoding
  * samples we produced ourselves → plain Error): this module only reports ffmpeg's own message.
  */
+import type { ChildProcess } from 'node:child_process';
 import { PassThrough, Readable } from 'node:stream';
 import ffmpeg from 'fluent-ffmpeg';
 
@@ -24,20 +25,22 @@ function toError(err: unknown): Error {
 
 export interface FfmpegJob {
   /**
-   * A file path, or raw bytes or a byte stream fed to ffmpeg's stdin (then give `-f` in
-   * `inputOptions`).
+   * A file path, or raw bytes fed to ffmpeg's stdin (then give `-f` in `inputOptions`): all at
+   * once, or as a stream of chunks (a Readable or any async iterable) pulled only as fast as
+   * ffmpeg reads.
    */
-  input: string | Uint8Array | Readable;
+  input: string | Uint8Array | Readable | AsyncIterable<Uint8Array>;
   inputOptions?: string[];
   outputOptions: string[];
   /** A file path to write; when absent, ffmpeg writes to stdout (give `-f` in `outputOptions`). */
   output?: string;
 }
 
-function inputSource(input: string | Uint8Array | Readable): string | Readable {
+function inputSource(input: FfmpegJob['input']): string | Readable {
   if (typeof input === 'string' || input instanceof Readable) return input;
   // Wrapped in an array: Readable.from(buffer) would emit it byte by byte.
-  return Readable.from([Buffer.from(input.buffer, input.byteOffset, input.byteLength)]);
+  if (input instanceof Uint8Array) return Readable.from([Buffer.from(input.buffer, input.byteOffset, input.byteLength)]);
+  return Readable.from(input, { objectMode: false });
 }
 
 /** fluent-ffmpeg's message ends with ffmpeg's last stderr lines; keep it short and on one line. */
@@ -80,18 +83,32 @@ export interface FfmpegStream {
 export function streamFfmpeg(job: FfmpegJob, highWaterMark = 1 << 20): FfmpegStream {
   const out = new PassThrough({ highWaterMark });
   const inputIsPath = typeof job.input === 'string';
+  const source = inputSource(job.input);
   // -nostdin only where stdin is not the input: ffmpeg then never waits on a terminal.
-  const command = ffmpeg(inputSource(job.input))
+  const command = ffmpeg(source)
     .inputOptions([...(inputIsPath ? ['-nostdin'] : []), '-hide_banner', ...(job.inputOptions ?? [])])
     .outputOptions(job.outputOptions);
   let killed = false;
-  const done = new Promise<void>((resolve, reject) => {
+  // fluent-ffmpeg reports some failures (a failing input stream) before the process is gone:
+  // `done` also waits for the exit, so that no file ffmpeg writes can appear afterwards.
+  let exited = Promise.resolve();
+  command.on('start', () => {
+    const proc = (command as unknown as { ffmpegProc?: ChildProcess }).ffmpegProc;
+    if (proc && proc.exitCode === null && proc.signalCode === null) exited = new Promise((r) => proc.once('exit', () => r()));
+  });
+  const finished = new Promise<void>((resolve, reject) => {
     command.on('end', () => resolve());
     command.on('error', (err: unknown) => {
       if (killed) resolve();
+      // A streamed input that failed: its own error, not ffmpeg's view of it.
+      else if (err instanceof Error && 'inputStreamError' in err && err.inputStreamError instanceof Error) reject(err.inputStreamError);
       else reject(toError(err));
     });
   });
+  const done = finished.then(
+    () => exited,
+    (err: unknown) => exited.then(() => Promise.reject(err)),
+  );
   if (job.output !== undefined) {
     command.output(job.output).run();
     out.end();
@@ -100,6 +117,9 @@ export function streamFfmpeg(job: FfmpegJob, highWaterMark = 1 << 20): FfmpegStr
   }
   // A failed run must also end the stream, or a reader would wait forever.
   done.catch(() => out.end());
+  // Once ffmpeg has exited, nothing reads stdin any more: release a streamed input (this runs
+  // its generator's cleanup, e.g. stops the ffmpeg that produces it).
+  if (typeof source !== 'string') void done.catch(() => undefined).then(() => source.destroy());
   return {
     stream: out,
     done,
@@ -141,6 +161,60 @@ export function probeAudio(path: string): Promise<AudioStreamInfo> {
         channels: Number(stream.channels),
         codec: String(stream.codec_name),
         tags,
+      });
+    });
+  });
+}
+
+export interface VideoStreamInfo {
+  /** Index of the stream in the file (for `-map 0:<index>`). */
+  index: number;
+  codec: string;
+  width: number;
+  height: number;
+  /** ffmpeg's pixel format name (`yuv420p`, `yuv444p`, `rgb24`, ...). */
+  pixFmt: string;
+  /** Frame rate as a fraction (average rate, else the stream's base rate); undefined if unknown. */
+  fps: [number, number] | undefined;
+  /** Number of frames when the container says (`nb_frames`) or when counted; undefined otherwise. */
+  frames: number | undefined;
+}
+
+/** "30000/1001" → [30000, 1001]; undefined for "0/0" and the like. */
+function parseRate(rate: unknown): [number, number] | undefined {
+  const m = /^(\d+)\/(\d+)$/.exec(String(rate ?? ''));
+  if (!m) return undefined;
+  const [num, den] = [Number(m[1]), Number(m[2])];
+  return num > 0 && den > 0 ? [num, den] : undefined;
+}
+
+/**
+ * The first video stream of a file that is not a cover picture, as ffprobe sees it;
+ * FfmpegError if there is none. `countPackets` demuxes the whole file to count its packets
+ * (= frames for video; fast, nothing is decoded) when the container does not store the count.
+ */
+export function probeVideo(path: string, options: { countPackets?: boolean } = {}): Promise<VideoStreamInfo> {
+  const args = ['-select_streams', 'v', ...(options.countPackets ? ['-count_packets'] : [])];
+  return new Promise((resolve, reject) => {
+    ffmpeg.ffprobe(path, args, (err: unknown, data: ffmpeg.FfprobeData) => {
+      if (err) {
+        reject(toError(err));
+        return;
+      }
+      const stream = data.streams.find((s) => s.codec_type === 'video' && !s.disposition?.attached_pic);
+      if (!stream) {
+        reject(new FfmpegError('no video stream'));
+        return;
+      }
+      const count = Number(options.countPackets ? stream.nb_read_packets : stream.nb_frames);
+      resolve({
+        index: stream.index,
+        codec: String(stream.codec_name),
+        width: Number(stream.width),
+        height: Number(stream.height),
+        pixFmt: String(stream.pix_fmt ?? ''),
+        fps: parseRate(stream.avg_frame_rate) ?? parseRate(stream.r_frame_rate),
+        frames: Number.isInteger(count) && count >= 0 ? count : undefined,
       });
     });
   });

@@ -138,7 +138,7 @@ export function registerEval(program: Command): void {
           anchor: flags.anchor,
           jobs,
           cache: flags.cache === false ? false : flags.cache,
-          onProgress: (done, total) => progress.update(done, total),
+          onProgress: (done, total, unit) => progress.update(done, total, unit === 'measurements' ? undefined : unit),
         });
       } finally {
         progress.done();
