@@ -90,4 +90,17 @@ export function acceptsQuality(info: CodecInfo, codec: Codec, quality: number): 
   return codec.qualities.includes(quality);
 }
 
-for (const entry of IMAGE_BASELINES) registerCodec(entry);
+/**
+ * Codecs every process (and every eval worker thread) knows from importing this module.
+ * Learned codecs join here with their entry lists. Codecs added later with registerCodec()
+ * exist only in the thread that added them, so evaluation runs those in the calling thread.
+ */
+const BUILTIN: readonly CodecEntry[] = [...IMAGE_BASELINES];
+
+for (const entry of BUILTIN) registerCodec(entry);
+
+/** Whether `name` is a built-in entry (known to worker threads), not one added at run time. */
+export function isBuiltinCodec(name: string): boolean {
+  const entry = entries.get(name);
+  return entry !== undefined && BUILTIN.includes(entry);
+}
