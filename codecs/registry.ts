@@ -106,18 +106,31 @@ export function acceptsQuality(info: CodecInfo, codec: Codec, quality: number): 
   return codec.qualities.includes(quality);
 }
 
-for (const entry of [...IMAGE_BASELINES, ...VIDEO_BASELINES]) registerCodec(entry);
-
-// Installed learned models (models/<name>/card.json) join under their model name. The
-// version is the weights hash, so cached evaluation results follow the weights.
-for (const card of listModels()) {
-  registerCodec({
+/** Installed learned models (models/<name>/card.json), under their model name. The version
+ * is the weights hash, so cached evaluation results follow the weights. */
+function learnedEntries(): CodecEntry[] {
+  return listModels().map((card) => ({
     name: card.name,
     modality: card.modality,
-    kind: 'learned',
+    kind: 'learned' as const,
     description: card.architecture ?? 'learned codec',
     requires: ['onnxruntime-node'],
     create: () => loadModel(card.name),
     version: () => `${card.name}@${String(card.weights_sha256 ?? 'unknown')}`,
-  });
+  }));
+}
+
+/**
+ * Codecs every process (and every eval worker thread) knows from importing this module.
+ * Codecs added later with registerCodec() exist only in the thread that added them, so
+ * evaluation runs those in the calling thread.
+ */
+const BUILTIN: readonly CodecEntry[] = [...IMAGE_BASELINES, ...VIDEO_BASELINES, ...learnedEntries()];
+
+for (const entry of BUILTIN) registerCodec(entry);
+
+/** Whether `name` (for `modality`) is a built-in entry (known to worker threads), not one added at run time. */
+export function isBuiltinCodec(name: string, modality?: Modality): boolean {
+  const entry = modality ? entries.get(key(modality, name)) : [...entries.values()].find((e) => e.name === name);
+  return entry !== undefined && BUILTIN.includes(entry);
 }

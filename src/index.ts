@@ -5,7 +5,7 @@ export { loadModel, listModels, type ModelCard } from './models.js';
 export { LearnedAudioCodec } from '../codecs/audio/index.js';
 export { InputError, UsageError } from './errors.js';
 export { CorruptFileError, UnsupportedFileError } from './container/index.js';
-export type { Codec, RgbImage, Audio, AudioCodec, Video, VideoCodec, VideoFrame, YuvFrame, Modality } from '../codecs/types.js';
+export type { Codec, ImageCodec, RgbImage, Audio, AudioCodec, Video, VideoCodec, VideoFrame, YuvFrame, Modality } from '../codecs/types.js';
 
 // Audio: I/O, metrics (docs/METRICS.md) and the classical baselines.
 export {
@@ -45,3 +45,9 @@ export {
 export { rgbToYuv, yuvToRgb, lumaPlane, type ChromaFormat } from './io/yuv.js';
 export { videoMetrics, frameMetrics, type VideoMetrics } from './metrics/video.js';
 export { createX264Video, createX265Video, type VideoBaseline, type VideoBaselineOptions } from '../codecs/baselines/video.js';
+
+// Evaluation (lcodec eval), metrics, image I/O and the codec registry.
+export * from './eval/index.js';
+export { mse, psnr, ssim, msSsim, MS_SSIM_WEIGHTS, MS_SSIM_MIN_SIDE } from './metrics/image.js';
+export { readImage, writePng, encodePng, type ImageSource } from './io/image.js';
+export { getCodec, getCodecEntry, listCodecs, registerCodec, type CodecEntry, type CodecInfo } from '../codecs/registry.js';

@@ -43,6 +43,16 @@ describe('registry', () => {
     }
   });
 
+  it('declares the same quality range as the codec enforces, and a default sweep inside it', async () => {
+    for (const name of BASELINES) {
+      const entry = getCodecEntry(name);
+      const codec = (await getCodec(name)) as ImageCodec & { qualityRange: readonly [number, number] };
+      expect(codec.qualityRange, name).toEqual(entry.qualityRange);
+      expect(codec.qualities.every((q) => q >= codec.qualityRange[0] && q <= codec.qualityRange[1])).toBe(true);
+      expect([...codec.qualities].sort((a, b) => a - b)).toEqual(codec.qualities);
+    }
+  });
+
   it('names the known codecs when asked for an unknown one', () => {
     expect(() => getCodecEntry('jpeg2000')).toThrow(/unknown codec "jpeg2000"; known: .*jpeg/);
   });

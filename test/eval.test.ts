@@ -134,6 +134,24 @@ describe('evaluate()', () => {
     );
   });
 
+  it('evaluates codecs registered at run time (in this thread, whatever --jobs says)', async () => {
+    const { registerCodec } = await import('../codecs/registry.js');
+    const jpeg = (await getCodec('jpeg')) as ImageCodec;
+    registerCodec({
+      name: 'test-jpeg-copy',
+      modality: 'image',
+      kind: 'learned',
+      description: 'jpeg under another name',
+      create: () => ({ ...jpeg, name: 'test-jpeg-copy', qualities: [30, 70], encode: jpeg.encode.bind(jpeg), decode: jpeg.decode.bind(jpeg) }),
+      version: () => 'test-1',
+    });
+    const r = await evaluate({ inputs: [images], codecs: ['jpeg', 'test-jpeg-copy'], qualities: [30, 70], jobs: 2, cache: false });
+    expect(r.bd_rate['test-jpeg-copy'].psnr).toBeCloseTo(0, 9);
+    await expect(
+      evaluate({ inputs: [images], codecs: ['test-jpeg-copy'], qualities: [50], cache: false }),
+    ).rejects.toThrow(/does not accept quality 50 \(accepted: 30, 70\)/);
+  });
+
   it('reports MS-SSIM as null for images too small for 5 scales', async () => {
     const small = path.join(dir, 'small.png');
     await writeFile(small, await encodePng(smoothImage(64, 64, 4)));
@@ -170,6 +188,12 @@ describe('lcodec eval (CLI, worker threads)', () => {
     const forced = await runCli([...args, '--force']);
     expect(forced.code).toBe(0);
     expect(forced.stderr).toMatch(/18 measurements, 18 from cache/);
+  });
+
+  it('--reference with a missing file is an input error (exit 2)', async () => {
+    const r = await runCli(['eval', images, '--codecs', 'jpeg', '--no-cache', '--reference', path.join(dir, 'nope.json')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/reference curves not found/);
   });
 
   it('exits 1 on usage errors and 2 on bad input, with one clear line', async () => {

@@ -49,8 +49,8 @@ export const IMAGE_BASELINES: readonly CodecEntry<'image'>[] = [
     createJpeg({ subsampling: '4:4:4' }),
   ),
   sharpBaseline('webp', 'WebP lossy (libwebp, method 4, quality 0–100) via sharp', [0, 100], createWebp),
-  sharpBaseline('avif', 'AVIF (aom, 8-bit 4:4:4, effort 4, quality 1–100) via sharp', [1, 100], createAvif),
-  ffmpegBaseline('jxl', 'JPEG XL (libjxl, effort 7, quality 1–100 as cjxl -q) via ffmpeg', [1, 100], createJxl),
+  sharpBaseline('avif', 'AVIF (aom speed 6, 8-bit 4:4:4, quality 1–100) via sharp', [1, 100], createAvif),
+  ffmpegBaseline('jxl', 'JPEG XL (libjxl, effort 7, quality 10–100 as cjxl -q) via ffmpeg', [10, 100], createJxl),
   ffmpegBaseline('x265', 'HEVC intra like BPG (x265 slow, 4:4:4 full-range BT.601, quality = 51 − QP) via ffmpeg', [0, 51], createX265),
 ];
 

@@ -1,7 +1,7 @@
 /**
  * JPEG XL (libjxl through ffmpeg), lossy VarDCT at effort 7 (libjxl's default). The file is
  * the bare JPEG XL codestream ffmpeg writes; its length is the rate.
- * Quality q (1–100) maps to a Butteraugli distance the way cjxl's `-q` does:
+ * Quality q (10–100) maps to a Butteraugli distance the way cjxl's `-q` does:
  * d = 0.1 + (100 − q)·0.09 for q ≥ 30, d = 6.4 + 2.5^((30 − q)/5)/6.25 below
  * (q 90 ≈ d 1.0, visually lossless).
  */
@@ -21,7 +21,7 @@ class JxlImageCodec implements BaselineImageCodec {
   readonly name = 'jxl';
   readonly modality = 'image' as const;
   readonly qualities = [...sweep(10, 80, 10), 85, 90];
-  readonly qualityRange = [1, 100] as const;
+  readonly qualityRange = [10, 100] as const; // ffmpeg caps the distance at 15 (q ≈ 8)
   readonly config: string;
 
   constructor(

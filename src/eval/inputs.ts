@@ -56,8 +56,10 @@ async function walk(dir: string): Promise<string[]> {
   const out: string[] = [];
   for (const e of entries) {
     const full = path.join(dir, e.name);
-    if (e.isDirectory()) out.push(...(await walk(full)));
-    else if (e.isFile()) out.push(full);
+    // Symbolic links are followed (a folder of links to a shared data set is common).
+    const kind = e.isSymbolicLink() ? await stat(full).catch(() => undefined) : e;
+    if (kind?.isDirectory()) out.push(...(await walk(full)));
+    else if (kind?.isFile()) out.push(full);
   }
   return out;
 }

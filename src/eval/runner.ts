@@ -4,7 +4,7 @@
  * threads; every per-item measurement is cached on disk, so a re-run only computes what
  * changed (new items, codecs, qualities, or a codec whose version/config changed).
  */
-import { acceptsQuality, getCodec, getCodecEntry, listCodecs } from '../../codecs/registry.js';
+import { acceptsQuality, getCodec, getCodecEntry, isBuiltinCodec, listCodecs } from '../../codecs/registry.js';
 import { UsageError } from '../errors.js';
 import { bdRate } from './bdrate.js';
 import { defaultCacheDir, type Measurement, ResultCache } from './cache.js';
@@ -26,7 +26,10 @@ export interface EvaluateOptions {
   qualities?: readonly number[] | Readonly<Record<string, readonly number[]>>;
   /** BD-rate anchor; default `jpeg` when evaluated, else the first codec. Added to the run if missing. */
   anchor?: string;
-  /** Worker threads (default 1). */
+  /**
+   * Worker threads (default 1). Needs the compiled package and built-in codecs only
+   * (codecs added with registerCodec() at run time are evaluated in this thread).
+   */
   jobs?: number;
   /** Cache folder (default: see defaultCacheDir), or false to compute everything afresh. */
   cache?: string | false;
@@ -130,8 +133,10 @@ export async function evaluateWithStats(options: EvaluateOptions): Promise<{ res
   let done = 0;
   options.onProgress?.(0, toCompute, unit);
   const versions = new Map(plan.map((p) => [p.name, p]));
+  // Worker threads only know built-in codecs; a run-time registration keeps the run here.
+  const jobs = plan.every((p) => isBuiltinCodec(p.name, modality)) ? (options.jobs ?? 1) : 1;
   await runTasks(tasks, {
-    jobs: options.jobs ?? 1,
+    jobs,
     onProgress: (units) => options.onProgress?.((done += units), toCompute, unit),
     onResult: async (task, result) => {
       const i = taskItem.get(task.id)!;

@@ -2,8 +2,9 @@
 import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { type Command, Option } from 'commander';
+import { listCodecs } from '../../../codecs/registry.js';
 import { UsageError } from '../../errors.js';
-import { writeFileAtomic } from '../../io/image.js';
+import { writeFileAtomic } from '../../io/atomic.js';
 import { resultsToCsv } from '../../eval/csv.js';
 import { compareWithReference, loadReferenceCurves, type ReferenceCurves } from '../../eval/reference.js';
 import { renderHtmlReport, renderRdSvg } from '../../eval/report.js';
@@ -88,7 +89,7 @@ export function registerEval(program: Command): void {
     .command('eval')
     .description('rate–distortion evaluation of codecs on files or folders, with BD-rates against an anchor')
     .argument('<inputs...>', 'media files and/or folders (searched recursively)')
-    .requiredOption('--codecs <list>', 'comma-separated codec names, e.g. jpeg,webp,avif,jxl,x265')
+    .requiredOption('--codecs <list>', `comma-separated codec names (${listCodecs().map((c) => c.name).join(', ')})`)
     .option(
       '--qualities <list>',
       'qualities to run: "10,20,30" for every codec or "jpeg=10,20" per codec (repeatable); default: each codec\'s sweep',
