@@ -12,5 +12,6 @@ export {
   type ReferenceComparison,
   type ReferenceCurve,
   type ReferenceCurves,
+  plottedReference,
 } from './reference.js';
 export { IMAGE_EVAL, modalityEval, registerModalityEval, type ModalityEval } from './modalities.js';

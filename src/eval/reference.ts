@@ -8,23 +8,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InputError } from '../errors.js';
 import { bdRate, msSsimDb } from './bdrate.js';
+import { loadPublishedReference, type ReferenceCurve } from './report.js';
 import type { EvalResults } from './types.js';
 
-/** One published curve (bpp ascending as published; ms_ssim may be absent). */
-export interface ReferenceCurve {
-  /** Display name, e.g. "BPG 8b 444 x265 ycbcr". */
-  name: string;
-  bpp: number[];
-  psnr: number[];
-  ms_ssim?: number[];
-}
-
-export interface ReferenceCurves {
-  /** Where the numbers come from. */
-  source?: string;
-  /** By key as in the file (e.g. `jpeg`, `bpg_444_x265_ycbcr`). */
-  curves: Record<string, ReferenceCurve>;
-}
+/** Published curves, parsed by the one parser (`loadPublishedReference`, report.ts). */
+export type ReferenceCurves = ReferenceCurve[];
+export type { ReferenceCurve };
 
 /** Published curve key that a codec of this project reproduces (baselines; learned models by name). */
 export const REFERENCE_COUNTERPARTS: Readonly<Record<string, string>> = {
@@ -32,6 +21,17 @@ export const REFERENCE_COUNTERPARTS: Readonly<Record<string, string>> = {
   webp: 'webp',
   x265: 'bpg_444_x265_ycbcr',
 };
+
+/** Published learned models drawn beside learned codecs, for scale. */
+const PUBLISHED_LEARNED = ['bmshj2018-hyperprior_mse_cpu', 'mbt2018-mean_mse_cpu', 'mbt2018-mean_ms-ssim_cpu'];
+
+/** The curves worth drawing next to these codecs: their published counterparts, and a few
+ * published learned models when a learned codec is among them (all 13 make a plot unreadable). */
+export function plottedReference(reference: ReferenceCurves, codecs: readonly string[]): ReferenceCurves {
+  const keys = new Set(codecs.map((c) => REFERENCE_COUNTERPARTS[c] ?? c));
+  if (codecs.some((c) => !(c in REFERENCE_COUNTERPARTS))) PUBLISHED_LEARNED.forEach((k) => keys.add(k));
+  return reference.filter((c) => c.id !== undefined && keys.has(c.id));
+}
 
 /** `../shared/data/images/reference/published_kodak_rd.json` relative to the repository root. */
 export function defaultReferencePath(): string {
@@ -52,19 +52,11 @@ export async function loadReferenceCurves(file: string = defaultReferencePath())
       code === 'ENOENT' ? `reference curves not found: ${file}` : `cannot read reference curves ${file}: ${(err as Error).message}`,
     );
   }
-  const codecs = (raw as { codecs?: unknown }).codecs;
-  if (typeof codecs !== 'object' || codecs === null) throw new InputError(`${file}: no "codecs" object`);
-  const curves: Record<string, ReferenceCurve> = {};
-  for (const [key, value] of Object.entries(codecs as Record<string, Record<string, unknown>>)) {
-    const nums = (v: unknown) => (Array.isArray(v) && v.every((x) => typeof x === 'number') ? (v as number[]) : undefined);
-    const bpp = nums(value.bpp);
-    const psnr = nums(value.psnr);
-    const ms = nums(value['ms-ssim'] ?? value.ms_ssim);
-    if (!bpp || !psnr || bpp.length !== psnr.length) throw new InputError(`${file}: curve ${key} lacks bpp/psnr arrays`);
-    curves[key] = { name: typeof value.name === 'string' ? value.name : key, bpp, psnr, ...(ms ? { ms_ssim: ms } : {}) };
+  try {
+    return loadPublishedReference(raw);
+  } catch (err) {
+    throw new InputError(`${file}: ${(err as Error).message}`);
   }
-  const source = (raw as { source?: unknown }).source;
-  return { ...(typeof source === 'string' ? { source } : {}), curves };
 }
 
 export interface ReferenceComparison {
@@ -81,16 +73,18 @@ export interface ReferenceComparison {
 export function compareWithReference(results: EvalResults, reference: ReferenceCurves): ReferenceComparison[] {
   const out: ReferenceComparison[] = [];
   for (const [codec, points] of Object.entries(results.codecs)) {
-    const key = REFERENCE_COUNTERPARTS[codec] ?? (codec in reference.curves ? codec : undefined);
-    const ref = key === undefined ? undefined : reference.curves[key];
-    if (!ref || key === undefined) continue;
+    const key = REFERENCE_COUNTERPARTS[codec] ?? codec;
+    const curve = reference.find((c) => c.id === key);
+    if (!curve) continue;
+    const withPsnr = curve.points.filter((p) => p.psnr !== undefined);
+    const withMs = curve.points.filter((p) => p.ms_ssim !== undefined);
     const measured = (metric: 'psnr' | 'ms_ssim', scale: (v: number) => number) => {
       const ok = points.filter((p) => typeof p.bpp === 'number' && typeof p[metric] === 'number');
       return { rate: ok.map((p) => p.bpp as number), quality: ok.map((p) => scale(p[metric] as number)) };
     };
-    const psnr = bdRate({ rate: ref.bpp, quality: ref.psnr }, measured('psnr', (v) => v));
-    const ms = ref.ms_ssim
-      ? bdRate({ rate: ref.bpp, quality: ref.ms_ssim.map(msSsimDb) }, measured('ms_ssim', msSsimDb))
+    const psnr = bdRate({ rate: withPsnr.map((p) => p.bpp), quality: withPsnr.map((p) => p.psnr!) }, measured('psnr', (v) => v));
+    const ms = withMs.length
+      ? bdRate({ rate: withMs.map((p) => p.bpp), quality: withMs.map((p) => msSsimDb(p.ms_ssim!)) }, measured('ms_ssim', msSsimDb))
       : null;
     out.push({ codec, reference: key, psnr, ms_ssim: ms });
   }

@@ -3,6 +3,7 @@
  * report of an evaluation's results JSON (docs: SPEC "eval results JSON"). Pure functions:
  * they take parsed data and return text; the CLI does the file I/O.
  */
+import type { EvalPoint, EvalResults } from './types.js';
 import type { Modality } from '../../codecs/types.js';
 import { InputError } from '../errors.js';
 import { decimalsFor, escapeXml, finite, formatFixed } from './format.js';
@@ -12,29 +13,10 @@ import { codecColor, isLearned, plottedMetric, renderRdSvg, type RdPlotOptions }
 export { renderRdSvg, inferLearned, type RdPlotOptions } from './rd-plot.js';
 
 /** One quality level of one codec, averaged over the items (SPEC: eval results JSON). */
-export interface RdPoint {
-  quality: number;
-  bpp: number;
-  psnr: number;
-  ms_ssim: number;
-  enc_s?: number;
-  dec_s?: number;
-  /** Audio adds kbps, mel_distance, stft_distance, si_sdr, snr; video adds kbps, psnr_y. */
-  [k: string]: number | undefined;
-}
+/** The eval results (SPEC keys) and their points, as the runner produces them. */
+export type { EvalResults };
+export type RdPoint = EvalPoint;
 
-export interface EvalResults {
-  modality: Modality;
-  items: number;
-  /** The codec that `bd_rate` is measured against. */
-  anchor: string;
-  codecs: Record<string, RdPoint[]>;
-  /** Codec → metric → Bjøntegaard delta rate in % against the anchor (negative = fewer bits). */
-  bd_rate: Record<string, Record<string, number>>;
-  [k: string]: unknown;
-}
-
-/** A published RD curve to draw beside measured ones (bpp axis only). */
 export interface ReferenceCurve {
   name: string;
   points: { bpp: number; psnr?: number; ms_ssim?: number }[];

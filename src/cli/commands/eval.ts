@@ -6,7 +6,7 @@ import { listCodecs } from '../../../codecs/registry.js';
 import { UsageError } from '../../errors.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import { resultsToCsv } from '../../eval/csv.js';
-import { compareWithReference, loadReferenceCurves, type ReferenceCurves } from '../../eval/reference.js';
+import { compareWithReference, loadReferenceCurves, plottedReference, type ReferenceCurves } from '../../eval/reference.js';
 import { renderHtmlReport, renderRdSvg } from '../../eval/report.js';
 import { evaluateWithStats } from '../../eval/runner.js';
 import type { EvalResults } from '../../eval/types.js';
@@ -150,14 +150,12 @@ export function registerEval(program: Command): void {
       if (flags.out === '-') process.stdout.write(json);
       else if (flags.out) await writeFileAtomic(flags.out, json);
       if (flags.csv) await writeFileAtomic(flags.csv, resultsToCsv(results));
-      const opts = {}; // TODO(merge): pass the published curves in the report's type
-      // TODO(merge): one EvalResults type for the runner and the report.
-      const forReport = results as unknown as Parameters<typeof renderHtmlReport>[0];
+      const opts = reference ? { reference: plottedReference(reference, Object.keys(results.codecs)) } : {};
       if (flags.plot) {
-        await writeFileAtomic(flags.plot, renderRdSvg(forReport, 'psnr', opts));
-        await writeFileAtomic(msSsimPlotPath(flags.plot), renderRdSvg(forReport, 'ms_ssim', opts));
+        await writeFileAtomic(flags.plot, renderRdSvg(results, 'psnr', opts));
+        await writeFileAtomic(msSsimPlotPath(flags.plot), renderRdSvg(results, 'ms_ssim', opts));
       }
-      if (flags.report) await writeFileAtomic(flags.report, renderHtmlReport(forReport, opts));
+      if (flags.report) await writeFileAtomic(flags.report, renderHtmlReport(results, opts));
 
       // Human summary: stdout, unless stdout carries the JSON.
       const say = (s: string) => (flags.out === '-' ? process.stderr : process.stdout).write(s);
