@@ -12,12 +12,11 @@
  * - multi-page / animated images are refused;
  * - pixels are taken as stored: no EXIF auto-rotation and no ICC colour management.
  */
-import { randomBytes } from 'node:crypto';
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
-import path from 'node:path';
+import { readFile } from 'node:fs/promises';
 import sharp, { type Metadata, type OutputInfo } from 'sharp';
 import type { RgbImage } from '../../codecs/types.js';
 import { InputError } from '../errors.js';
+import { writeFileAtomic } from './files.js';
 
 /** Where an image comes from: a file path or the file's bytes. */
 export type ImageSource = string | Uint8Array;
@@ -114,16 +113,4 @@ export async function encodePng(img: RgbImage): Promise<Buffer> {
 export async function writePng(file: string, img: RgbImage): Promise<void> {
   const png = await encodePng(img);
   await writeFileAtomic(file, png);
-}
-
-/** Writes bytes to a temp file beside `file`, then renames it into place. */
-export async function writeFileAtomic(file: string, bytes: Uint8Array | string): Promise<void> {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
-  try {
-    await writeFile(tmp, bytes);
-    await rename(tmp, file);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
 }

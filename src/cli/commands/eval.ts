@@ -3,7 +3,7 @@ import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { type Command, Option } from 'commander';
 import { UsageError } from '../../errors.js';
-import { writeFileAtomic } from '../../io/image.js';
+import { writeFileAtomic } from '../../io/files.js';
 import { resultsToCsv } from '../../eval/csv.js';
 import { compareWithReference, loadReferenceCurves, type ReferenceCurves } from '../../eval/reference.js';
 import { renderHtmlReport, renderRdSvg } from '../../eval/report.js';
