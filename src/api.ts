@@ -8,12 +8,13 @@
  * if (media.modality === 'image') console.log(media.image.width, media.image.height);
  */
 import { readFile } from 'node:fs/promises';
-import type { Audio, RgbImage, Video } from '../codecs/types.js';
-import { looksLikeContainer, readContainer } from './container/index.js';
-import { InputError } from './errors.js';
+import { LearnedImageCodec } from '../codecs/image/index.js';
+import type { Audio, Picture, RgbImage, Video } from '../codecs/types.js';
+import { CorruptFileError, looksLikeContainer, readContainer } from './container/index.js';
+import { InputError, UsageError } from './errors.js';
 import { sniffModality } from './io/detect.js';
 import { readImage } from './io/image.js';
-import { DEFAULT_MODEL, DEFAULT_QUALITY, loadModel } from './models.js';
+import { DEFAULT_MODEL, DEFAULT_QUALITY, listModels, loadModel } from './models.js';
 import type { RuntimeOptions } from './runtime/onnx.js';
 
 export interface EncodeOptions extends RuntimeOptions {
@@ -21,13 +22,20 @@ export interface EncodeOptions extends RuntimeOptions {
   model?: string;
   /** The model's quality index (default 4); higher = better quality, more bits. */
   quality?: number;
+  /** Image models: tile edge in pixels (multiple of 64, at most and by default 1024). */
+  tile?: number;
+  /**
+   * Receives one line for each lossy conversion of the input (16-bit → 8-bit, CMYK → sRGB,
+   * ignored EXIF rotation). Default: `process.emitWarning`.
+   */
+  onWarning?: (message: string) => void;
 }
 
-/** A file path, encoded media bytes (PNG, JPEG, ...), or decoded RGB pixels. */
-export type EncodeInput = string | Uint8Array | RgbImage;
+/** A file path, encoded media bytes (PNG, JPEG, ...), or decoded RGB pixels (alpha optional). */
+export type EncodeInput = string | Uint8Array | RgbImage | Picture;
 
 export type DecodedMedia =
-  | { modality: 'image'; image: RgbImage; model: string; quality: number }
+  | { modality: 'image'; image: Picture; model: string; quality: number }
   | { modality: 'audio'; audio: Audio; model: string; quality: number }
   | { modality: 'video'; video: Video; model: string; quality: number };
 
@@ -40,7 +48,7 @@ function isRgbImage(x: unknown): x is RgbImage {
  * @example const lc = await encode(await readFile('photo.png'), { quality: 2 });
  */
 export async function encode(input: EncodeInput, opts: EncodeOptions = {}): Promise<Uint8Array> {
-  let image: RgbImage;
+  let image: Picture;
   if (isRgbImage(input)) {
     image = input;
   } else {
@@ -48,20 +56,26 @@ export async function encode(input: EncodeInput, opts: EncodeOptions = {}): Prom
     if (looksLikeContainer(bytes)) throw new InputError('input is already an .lc file');
     const kind = sniffModality(bytes.subarray(0, 32));
     if (kind === 'audio' || kind === 'video') throw new InputError(`${kind} input is not supported yet by this lcodec`);
-    image = await readImage(bytes);
+    image = await readImage(bytes, { onWarning: opts.onWarning });
   }
   const codec = loadModel(opts.model ?? DEFAULT_MODEL.image, opts);
   if (codec.modality !== 'image') throw new InputError(`model ${codec.name} codes ${codec.modality}, not images`);
-  return codec.encode(image, opts.quality ?? DEFAULT_QUALITY);
+  const quality = opts.quality ?? DEFAULT_QUALITY;
+  if (codec instanceof LearnedImageCodec) return codec.encode(image, quality, { tile: opts.tile });
+  if (opts.tile !== undefined) throw new UsageError(`model ${codec.name} has no tile option`);
+  return codec.encode(image, quality);
 }
 
 /** Decodes an `.lc` bitstream with the model named in its header. */
 export async function decode(bytes: Uint8Array, opts: RuntimeOptions = {}): Promise<DecodedMedia> {
   const header = readContainer(bytes);
+  if (!listModels().some((m) => m.name === header.model)) {
+    throw new InputError(`file was made by model '${header.model}', which is not installed (see \`lcodec models\`)`);
+  }
   const codec = loadModel(header.model, opts);
   if (codec.modality !== header.modality) throw new InputError(`file says ${header.modality} but model ${header.model} codes ${codec.modality}`);
   const media = await codec.decode(bytes);
-  return { modality: 'image', image: media as RgbImage, model: header.model, quality: header.quality };
+  return { modality: 'image', image: media as Picture, model: header.model, quality: header.quality };
 }
 
 export interface FileInfo {
@@ -72,6 +86,8 @@ export interface FileInfo {
   sections: number[];
   width?: number;
   height?: number;
+  /** Image: 1 gray, 2 gray + alpha, 3 RGB, 4 RGBA. */
+  channels?: number;
   bpp?: number;
 }
 
@@ -80,9 +96,9 @@ export function inspect(bytes: Uint8Array): FileInfo {
   const c = readContainer(bytes);
   const info: FileInfo = { modality: c.modality, model: c.model, quality: c.quality, bytes: bytes.length, sections: c.sections.map((s) => s.length) };
   if (c.modality === 'image') {
-    info.width = c.shape[0];
-    info.height = c.shape[1];
-    info.bpp = (bytes.length * 8) / (info.width! * info.height!);
+    const [width = 0, height = 0, , channels = 3] = c.shape;
+    if (width < 1 || height < 1) throw new CorruptFileError(`corrupt .lc file (image ${width}x${height})`);
+    Object.assign(info, { width, height, channels, bpp: (bytes.length * 8) / (width * height) });
   }
   return info;
 }

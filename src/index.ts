@@ -4,7 +4,7 @@ export { encode, decode, inspect, type EncodeOptions, type EncodeInput, type Dec
 export { loadModel, listModels, type ModelCard } from './models.js';
 export { InputError, UsageError } from './errors.js';
 export { CorruptFileError, UnsupportedFileError } from './container/index.js';
-export type { Codec, RgbImage, Audio, AudioCodec, Video, Modality } from '../codecs/types.js';
+export type { Codec, RgbImage, Picture, Audio, AudioCodec, Video, Modality } from '../codecs/types.js';
 
 // Audio: I/O, metrics (docs/METRICS.md) and the classical baselines.
 export {

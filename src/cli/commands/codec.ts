@@ -35,6 +35,20 @@ function parseQuality(q: string | undefined): number | undefined {
   return n;
 }
 
+function parseTile(t: string | undefined): number | undefined {
+  if (t === undefined) return undefined;
+  const n = Number(t);
+  if (!Number.isInteger(n) || n < 64 || n > 1024 || n % 64 !== 0) throw new UsageError(`--tile must be a multiple of 64 in 64..1024, not ${t}`);
+  return n;
+}
+
+/** Lossy input conversions are reported, one line each, and the command goes on. */
+function warn(message: string): void {
+  process.stderr.write(`lcodec: warning: ${message}\n`);
+}
+
+const LAYOUT: Record<number, string> = { 1: 'gray', 2: 'gray+alpha', 3: 'RGB', 4: 'RGBA' };
+
 function replaceExt(file: string, ext: string): string {
   return join(dirname(file), basename(file, extname(file)) + ext);
 }
@@ -57,16 +71,18 @@ export function registerCodecCommands(program: Command): void {
     .option('-q, --quality <n>', "the model's quality index; higher = better quality")
     .option('--device <cpu|cuda>', 'ONNX Runtime execution provider', 'cpu')
     .option('--threads <n>', 'ONNX Runtime threads')
+    .option('--tile <n>', 'tile edge in pixels (multiple of 64, max 1024); smaller tiles use less memory')
     .option('-f, --force', 'overwrite the output file')
-    .action(async (input: string, o: RuntimeFlags & { output?: string; model: string; quality?: string; force?: boolean }) => {
+    .action(async (input: string, o: RuntimeFlags & { output?: string; model: string; quality?: string; tile?: string; force?: boolean }) => {
       const output = o.output ?? replaceExt(input, '.lc');
-      const bytes = await readInput(input);
-      const opts = { ...runtimeOptions(o), model: o.model, quality: parseQuality(o.quality) };
+      const opts = { ...runtimeOptions(o), model: o.model, quality: parseQuality(o.quality), tile: parseTile(o.tile), onWarning: warn };
       checkOutput(output, input, o.force === true);
+      const bytes = await readInput(input);
       const lc = await encode(bytes, opts);
       await writeFileAtomic(output, lc);
       const info = inspect(lc);
-      process.stdout.write(`${output}: ${lc.length} bytes, ${info.width}x${info.height}, ${info.bpp!.toFixed(4)} bpp (${info.model} q${info.quality})\n`);
+      const layout = info.channels !== undefined && info.channels !== 3 ? ` ${LAYOUT[info.channels]}` : '';
+      process.stdout.write(`${output}: ${lc.length} bytes, ${info.width}x${info.height}${layout}, ${info.bpp!.toFixed(4)} bpp (${info.model} q${info.quality})\n`);
     });
 
   program
@@ -77,11 +93,12 @@ export function registerCodecCommands(program: Command): void {
     .option('--threads <n>', 'ONNX Runtime threads')
     .option('-f, --force', 'overwrite the output file')
     .action(async (input: string, o: RuntimeFlags & { output?: string; force?: boolean }) => {
+      const output = o.output ?? replaceExt(input, '.png');
+      const runtime = runtimeOptions(o);
+      checkOutput(output, input, o.force === true);
       const bytes = await readInput(input);
       const header = inspect(bytes);
-      const output = o.output ?? replaceExt(input, '.png');
-      checkOutput(output, input, o.force === true);
-      const media = await decode(bytes, runtimeOptions(o));
+      const media = await decode(bytes, runtime);
       if (media.modality !== 'image') throw new UsageError(`decoding ${media.modality} is not supported yet`);
       await writeFileAtomic(output, await encodePng(media.image));
       process.stdout.write(`${output}: ${header.width}x${header.height} (${header.model} q${header.quality})\n`);
@@ -101,7 +118,7 @@ export function registerCodecCommands(program: Command): void {
         `modality: ${info.modality}`,
         `model:    ${info.model}`,
         `quality:  ${info.quality}`,
-        info.width !== undefined ? `size:     ${info.width}x${info.height}` : undefined,
+        info.width !== undefined ? `size:     ${info.width}x${info.height}${info.channels !== undefined ? ` ${LAYOUT[info.channels]}` : ''}` : undefined,
         `bytes:    ${info.bytes}${info.bpp !== undefined ? ` (${info.bpp.toFixed(4)} bpp)` : ''}`,
         `sections: ${info.sections.join(', ')}`,
       ];
