@@ -159,16 +159,22 @@ export class HyperpriorImageCodec {
     return out!;
   }
 
-  /** g_a and h_a of one tile: the float latent y and hyper-latent z, gains applied. @internal */
+  /** g_a and h_a of one tile: the float latent y and hyper-latent z, gains applied. */
   async analysis(img: RgbImage, t: Rect, q: number): Promise<{ y: Float32Array; z: Float32Array }> {
-    const { M } = this.files.bundle.arch;
-    const { W, H, yh, yw, zh, zw } = tileDims(t);
+    const { W, H, yh, yw } = tileDims(t);
     const x = toPlanarPadded(img, t, W, H);
     const y = (await run1(await this.session('g_a'), new ort.Tensor('float32', x, [1, 3, H, W]))).data as Float32Array;
     scaleChannels(y, this.files.bundle.gain[q]!, yh * yw);
+    return { y, z: await this.hyperAnalysis(y, t, q) };
+  }
+
+  /** h_a of one tile's (gain-scaled) y: the float hyper-latent z, its gain applied. */
+  async hyperAnalysis(y: Float32Array, t: Rect, q: number): Promise<Float32Array> {
+    const { M } = this.files.bundle.arch;
+    const { yh, yw, zh, zw } = tileDims(t);
     const z = (await run1(await this.session('h_a'), new ort.Tensor('float32', y, [1, M, yh, yw]))).data as Float32Array;
     scaleChannels(z, this.files.bundle.zgain[q]!, zh * zw);
-    return { y, z };
+    return z;
   }
 
   private async encodeTile(img: RgbImage, t: Rect, q: number): Promise<TileStreams> {
