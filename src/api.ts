@@ -29,6 +29,8 @@ export interface EncodeOptions extends RuntimeOptions {
    * ignored EXIF rotation). Default: `process.emitWarning`.
    */
   onWarning?: (message: string) => void;
+  /** How messages name the input (default: its path, or `input buffer`). */
+  name?: string;
 }
 
 /** A file path, encoded media bytes (PNG, JPEG, ...), or decoded RGB pixels (alpha optional). */
@@ -48,6 +50,15 @@ function isRgbImage(x: unknown): x is RgbImage {
  * @example const lc = await encode(await readFile('photo.png'), { quality: 2 });
  */
 export async function encode(input: EncodeInput, opts: EncodeOptions = {}): Promise<Uint8Array> {
+  // Options first: a bad option fails before a large input is read.
+  const codec = loadModel(opts.model ?? DEFAULT_MODEL.image, opts);
+  if (codec.modality !== 'image') throw new InputError(`model ${codec.name} codes ${codec.modality}, not images`);
+  const quality = opts.quality ?? DEFAULT_QUALITY;
+  if (!codec.qualities.includes(quality)) {
+    throw new UsageError(`quality ${quality} is out of range for ${codec.name}: use ${codec.qualities[0]}..${codec.qualities[codec.qualities.length - 1]}`);
+  }
+  if (opts.tile !== undefined && !(codec instanceof LearnedImageCodec)) throw new UsageError(`model ${codec.name} has no tile option`);
+
   let image: Picture;
   if (isRgbImage(input)) {
     image = input;
@@ -56,13 +67,10 @@ export async function encode(input: EncodeInput, opts: EncodeOptions = {}): Prom
     if (looksLikeContainer(bytes)) throw new InputError('input is already an .lc file');
     const kind = sniffModality(bytes.subarray(0, 32));
     if (kind === 'audio' || kind === 'video') throw new InputError(`${kind} input is not supported yet by this lcodec`);
-    image = await readImage(bytes, { onWarning: opts.onWarning });
+    const name = opts.name ?? (typeof input === 'string' ? input : undefined);
+    image = await readImage(bytes, { onWarning: opts.onWarning, name });
   }
-  const codec = loadModel(opts.model ?? DEFAULT_MODEL.image, opts);
-  if (codec.modality !== 'image') throw new InputError(`model ${codec.name} codes ${codec.modality}, not images`);
-  const quality = opts.quality ?? DEFAULT_QUALITY;
   if (codec instanceof LearnedImageCodec) return codec.encode(image, quality, { tile: opts.tile });
-  if (opts.tile !== undefined) throw new UsageError(`model ${codec.name} has no tile option`);
   return codec.encode(image, quality);
 }
 

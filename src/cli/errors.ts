@@ -10,5 +10,7 @@ export function exitCodeFor(err: unknown): number {
 
 export function formatError(err: unknown, verbose: boolean): string {
   if (!(err instanceof Error)) return `lcodec: ${String(err)}`;
-  return verbose && err.stack ? err.stack : `lcodec: ${err.message}`;
+  if (verbose && err.stack) return err.stack;
+  // One line, whatever a library put in the message (libvips joins its errors with newlines).
+  return `lcodec: ${err.message.trim().split(/\s*\n\s*/).join('; ') || err.name}`;
 }

@@ -33,6 +33,8 @@ export interface ReadImageOptions {
   onWarning?: (message: string) => void;
   /** Largest image accepted, in pixels; checked from the file header before decoding. */
   maxPixels?: number;
+  /** How messages name the input (default: its path, or `input buffer`). */
+  name?: string;
 }
 
 function describe(source: ImageSource): string {
@@ -57,7 +59,7 @@ export async function readImage(source: ImageSource, opts: ReadImageOptions = {}
   } else {
     bytes = source;
   }
-  return decodeImageBytes(bytes, describe(source), opts);
+  return decodeImageBytes(bytes, opts.name ?? describe(source), opts);
 }
 
 async function decodeImageBytes(bytes: Uint8Array, label: string, opts: ReadImageOptions): Promise<Picture> {
@@ -105,7 +107,7 @@ async function decodeImageBytes(bytes: Uint8Array, label: string, opts: ReadImag
       .raw({ depth: 'uchar' })
       .toBuffer({ resolveWithObject: true });
   } catch (err) {
-    throw new InputError(`${label}: corrupt or truncated image (${(err as Error).message})`);
+    throw new InputError(`${label}: corrupt or truncated image (${(err as Error).message.trim().split('\n')[0]})`);
   }
   const { channels } = raw.info;
   const n = raw.info.width * raw.info.height;

@@ -75,7 +75,7 @@ export function registerCodecCommands(program: Command): void {
     .option('-f, --force', 'overwrite the output file')
     .action(async (input: string, o: RuntimeFlags & { output?: string; model: string; quality?: string; tile?: string; force?: boolean }) => {
       const output = o.output ?? replaceExt(input, '.lc');
-      const opts = { ...runtimeOptions(o), model: o.model, quality: parseQuality(o.quality), tile: parseTile(o.tile), onWarning: warn };
+      const opts = { ...runtimeOptions(o), model: o.model, quality: parseQuality(o.quality), tile: parseTile(o.tile), onWarning: warn, name: input };
       checkOutput(output, input, o.force === true);
       const bytes = await readInput(input);
       const lc = await encode(bytes, opts);
