@@ -6,6 +6,8 @@
  *
  *   node dist/bench/fuzz.js --cases 10000 --modality image [--seed 1] [--only 1234] [--cli 12] [--json]
  *
+ * `--inject-hang <id>` makes case <id> spin forever, to check the watchdog itself.
+ *
  * Long: run it under `nice -n 10` on a shared machine.
  */
 import { execFile } from 'node:child_process';
@@ -34,6 +36,7 @@ interface Options {
   only?: number;
   cli: number;
   json: boolean;
+  injectHang?: number;
 }
 
 interface WorkerInput {
@@ -41,6 +44,7 @@ interface WorkerInput {
   seed: number;
   ids: number[];
   samples: { name: string; bytes: Uint8Array }[];
+  injectHang?: number;
 }
 
 type WorkerMessage = { type: 'start'; id: number } | { type: 'done'; result: CaseResult; rss: number } | { type: 'end' };
@@ -60,6 +64,7 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--only') o.only = Number(next());
     else if (a === '--cli') o.cli = Number(next());
     else if (a === '--json') o.json = true;
+    else if (a === '--inject-hang') o.injectHang = Number(next());
     else throw new Error(`unknown option ${a}`);
   }
   if (!Number.isInteger(o.cases) || o.cases < 1) throw new Error('--cases must be a positive integer');
@@ -75,8 +80,10 @@ function targetFor(modality: Modality): FuzzTarget {
 // ---- worker: decodes the cases it is given, reporting each start and result ----
 async function workerMain(input: WorkerInput): Promise<void> {
   const target = targetFor(input.modality);
+  await target.decode(input.samples[0]!.bytes); // warm-up: model sessions load outside any case's clock
   for (const id of input.ids) {
     parentPort!.postMessage({ type: 'start', id } satisfies WorkerMessage);
+    if (id === input.injectHang) for (;;);
     const result = await runCase(target, makeCase(input.samples, input.seed, id));
     parentPort!.postMessage({ type: 'done', result, rss: process.memoryUsage().rss } satisfies WorkerMessage);
   }
@@ -89,49 +96,49 @@ async function runInWorkers(o: Options, ids: number[], samples: WorkerInput['sam
   let peakRss = 0;
   let queue = ids;
   while (queue.length > 0) {
-    const input: WorkerInput = { modality: o.modality, seed: o.seed, ids: queue, samples };
+    const input: WorkerInput = { modality: o.modality, seed: o.seed, ids: queue, samples, injectHang: o.injectHang };
     const worker = new Worker(fileURLToPath(import.meta.url), { workerData: input });
     const done = new Set<number>();
-    const hung = await new Promise<number | null>((resolve, reject) => {
+    // How the worker's round ended: all cases run, a case over the limit, or the worker gone.
+    let timer: NodeJS.Timeout | undefined;
+    const ending = await new Promise<{ kind: 'end' } | { kind: 'hang'; id: number } | { kind: 'died'; id: number | null; why: string }>((resolve) => {
       let current: { id: number; since: number } | null = null;
-      // Generous for the first case (the worker loads the model); then the case limit.
-      const timer = setInterval(() => {
-        if (current && performance.now() - current.since > CASE_LIMIT_MS + (done.size === 0 ? 30_000 : 1000)) {
-          clearInterval(timer);
-          resolve(current.id);
-        }
+      let started = false;
+      // Generous until the first case starts (the worker loads the model); then the case limit.
+      const since0 = performance.now();
+      timer = setInterval(() => {
+        if (current && performance.now() - current.since > CASE_LIMIT_MS + 1000) resolve({ kind: 'hang', id: current.id });
+        else if (!started && performance.now() - since0 > 120_000) resolve({ kind: 'died', id: null, why: 'worker did not start' });
       }, 250);
       worker.on('message', (m: WorkerMessage) => {
-        if (m.type === 'start') current = { id: m.id, since: performance.now() };
-        else if (m.type === 'done') {
+        if (m.type === 'start') {
+          started = true;
+          current = { id: m.id, since: performance.now() };
+        } else if (m.type === 'done') {
           results.push(m.result);
           done.add(m.result.id);
           peakRss = Math.max(peakRss, m.rss);
           current = null;
           progress(results.length);
-        } else {
-          clearInterval(timer);
-          resolve(null);
-        }
+        } else resolve({ kind: 'end' });
       });
-      worker.on('error', (err) => {
-        clearInterval(timer);
-        // A worker that dies (e.g. out of memory) took its current case with it: a crash.
-        if (current) {
-          results.push({ id: current.id, kind: 'worker', detail: `case ${current.id}`, outcome: 'crash', ms: 0, message: String(err) });
-          done.add(current.id);
-          resolve(-1);
-        } else reject(err);
-      });
+      // A worker that dies (out of memory, a native crash) takes its current case with it.
+      worker.on('error', (err) => resolve({ kind: 'died', id: current?.id ?? null, why: String(err) }));
+      worker.on('exit', (code) => resolve({ kind: 'died', id: current?.id ?? null, why: `worker exited with code ${code}` }));
     });
+    clearInterval(timer);
     await worker.terminate();
-    if (hung !== null && hung >= 0) {
-      const c = makeCase(samples, o.seed, hung);
-      results.push({ id: hung, kind: c.kind, detail: c.detail, outcome: 'hang', ms: CASE_LIMIT_MS, message: 'no result within the time limit' });
-      done.add(hung);
+    if (ending.kind === 'hang') {
+      const c = makeCase(samples, o.seed, ending.id);
+      results.push({ id: ending.id, kind: c.kind, detail: c.detail, outcome: 'hang', ms: CASE_LIMIT_MS, message: 'no result within the time limit' });
+      done.add(ending.id);
+    } else if (ending.kind === 'died') {
+      if (ending.id === null) throw new Error(`fuzz worker failed outside any case: ${ending.why}`);
+      const c = makeCase(samples, o.seed, ending.id);
+      results.push({ id: ending.id, kind: c.kind, detail: c.detail, outcome: 'crash', ms: 0, message: ending.why });
+      done.add(ending.id);
     }
     queue = queue.filter((id) => !done.has(id));
-    if (hung === null) break;
   }
   return { results, peakRss };
 }

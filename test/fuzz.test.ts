@@ -27,6 +27,7 @@ let dir: string;
 beforeAll(async () => {
   ensureBuilt();
   samples = await IMAGE_TARGET.samples();
+  await IMAGE_TARGET.decode(samples[0]!.bytes); // model sessions load outside any case's clock
   dir = await mkdtemp(path.join(tmpdir(), 'lcodec-fuzz-'));
 });
 afterAll(async () => {

@@ -52,7 +52,7 @@ export function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): Pr
 
 /** Like runCli, and also reports the CLI process's peak RSS in MiB (via max-rss.cjs). */
 export function runCliMeasured(args: readonly string[], rssFile: string): Promise<CliResult & { maxRssMb: number }> {
-  const preload = path.join(ROOT, 'test', 'helpers', 'max-rss.cjs');
+  const preload = path.join(ROOT, 'bench', 'max-rss.cjs');
   return new Promise((resolve) => {
     execFile(
       process.execPath,
