@@ -460,9 +460,9 @@ export function isCleanError(err: unknown): boolean {
   return err instanceof Error && (err instanceof InputError || err.name === 'EntropyDecodeError');
 }
 
-/** A one-line, non-empty message without a stack: what the CLI prints. */
+/** A one-line, non-empty, printable message without a stack: what the CLI prints. */
 export function isOneLine(message: string): boolean {
-  return message.length > 0 && message.length < 400 && !/[\r\n]/.test(message);
+  return message.length > 0 && message.length < 400 && !/[\x00-\x1f\x7f]/.test(message);
 }
 
 export async function runCase(target: FuzzTarget, c: FuzzCase): Promise<CaseResult> {

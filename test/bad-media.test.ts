@@ -18,6 +18,7 @@ import { deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encode } from '../src/api.js';
+import { formatError } from '../src/cli/errors.js';
 import { crc32 } from '../src/container/crc32.js';
 import { readContainer, writeContainer } from '../src/container/index.js';
 import { encodeWav } from '../src/io/wav.js';
@@ -325,4 +326,10 @@ describe.concurrent('bad media through the CLI', () => {
 
 it('lists at least 30 bad-media cases', () => {
   expect(Object.keys(CASES).length + 1).toBeGreaterThanOrEqual(30);
+});
+
+it('error lines are one printable line whatever the message holds', () => {
+  const line = formatError(new Error('libvips: first\nsecond\r\x1b[31mred'), false);
+  expect(line).toBe('lcodec: libvips: first; second\\x0d\\x1b[31mred');
+  expect(formatError(new Error(''), false)).toBe('lcodec: Error');
 });

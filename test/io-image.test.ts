@@ -83,6 +83,27 @@ describe('readImage', () => {
     expect(Buffer.from(back.data).equals(Buffer.from(img.data))).toBe(true);
   });
 
+  it('warns about what it does not apply: a non-sRGB colour profile, an EXIF rotation', async () => {
+    const base = sharp(img.data, raw);
+    const cases: [Buffer, RegExp | null][] = [
+      [await base.clone().withIccProfile('p3').png().toBuffer(), /ICC profile "sP3C" is not kept/],
+      [await base.clone().withIccProfile('srgb').png().toBuffer(), null],
+      [await base.clone().jpeg().withMetadata({ orientation: 6 }).toBuffer(), /EXIF orientation 6 ignored/],
+      [await base.clone().png().toBuffer(), null],
+    ];
+    for (const [bytes, expected] of cases) {
+      const warnings: string[] = [];
+      await readImage(bytes, { onWarning: (m) => warnings.push(m), name: 'x.img' });
+      if (expected) {
+        expect(warnings).toHaveLength(1);
+        expect(warnings[0]).toMatch(expected);
+        expect(warnings[0]).toMatch(/^x\.img: /);
+      } else {
+        expect(warnings).toEqual([]);
+      }
+    }
+  });
+
   it('refuses an image too large from its header, before decoding pixels', async () => {
     const png = await encodePng(img);
     await expect(readImage(png, { maxPixels: 40 * 24 - 1 })).rejects.toThrow(/40x24 .* up to/);

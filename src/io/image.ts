@@ -13,8 +13,8 @@
  * - CMYK: converted to sRGB (embedded profile or libvips' default CMYK profile), with a warning;
  * - float samples, other colour spaces and multi-page / animated images: refused;
  * - images over `maxPixels`: refused from the header, before any pixel is decoded;
- * - pixels are taken as stored: no EXIF auto-rotation (warned when the file asks for one)
- *   and no ICC colour management.
+ * - pixels are taken as stored: no EXIF auto-rotation and no ICC colour management (both
+ *   warned when the file asks for them: an orientation, a profile other than sRGB).
  */
 import { readFile } from 'node:fs/promises';
 import sharp, { type Metadata, type OutputInfo } from 'sharp';
@@ -27,8 +27,8 @@ export type ImageSource = string | Uint8Array;
 
 export interface ReadImageOptions {
   /**
-   * Receives one line per lossy conversion (16-bit → 8-bit, CMYK → sRGB, ignored EXIF
-   * rotation). Default: `process.emitWarning`.
+   * Receives one line per lossy conversion (16-bit → 8-bit, CMYK → sRGB, an ignored EXIF
+   * rotation or non-sRGB colour profile). Default: `process.emitWarning`.
    */
   onWarning?: (message: string) => void;
   /** Largest image accepted, in pixels; checked from the file header before decoding. */
@@ -95,6 +95,10 @@ async function decodeImageBytes(bytes: Uint8Array, label: string, opts: ReadImag
   } else if (!grayscale && space !== 'srgb' && space !== 'rgb' && space !== 'rgb16') {
     throw new InputError(`${label}: colour space ${space} is not supported; convert to RGB first`);
   }
+  if (meta.icc && space !== 'cmyk' && !/srgb/i.test(iccDescription(meta.icc))) {
+    const desc = iccDescription(meta.icc);
+    warn(`${label}: embedded ICC profile${desc ? ` "${desc}"` : ''} is not kept; pixels are coded as stored (as if sRGB)`);
+  }
   if (meta.orientation !== undefined && meta.orientation > 1) {
     warn(`${label}: EXIF orientation ${meta.orientation} ignored; pixels are coded as stored`);
   }
@@ -129,6 +133,32 @@ async function decodeImageBytes(bytes: Uint8Array, label: string, opts: ReadImag
     for (let i = 0; i < n; i++) alpha[i] = view[4 * i + 3]!;
   }
   return picture(raw.info.width, raw.info.height, rgb, alpha, grayscale);
+}
+
+/** The profile description of an ICC profile ('desc' tag, v2 text or v4 'mluc'), or ''. */
+export function iccDescription(icc: Uint8Array): string {
+  const v = new DataView(icc.buffer, icc.byteOffset, icc.byteLength);
+  const ascii = (at: number, n: number): string => String.fromCharCode(...icc.subarray(at, at + n));
+  try {
+    const count = v.getUint32(128);
+    for (let i = 0; i < Math.min(count, 100); i++) {
+      const entry = 132 + 12 * i;
+      if (ascii(entry, 4) !== 'desc') continue;
+      const at = v.getUint32(entry + 4);
+      const type = ascii(at, 4);
+      if (type === 'desc') return ascii(at + 12, Math.min(v.getUint32(at + 8), 256)).replace(/\0+$/, '');
+      if (type === 'mluc' && v.getUint32(at + 8) > 0) {
+        const len = v.getUint32(at + 20);
+        const off = v.getUint32(at + 24);
+        let text = '';
+        for (let k = 0; k + 1 < Math.min(len, 512); k += 2) text += String.fromCharCode(v.getUint16(at + off + k));
+        return text.replace(/\0+$/, '');
+      }
+    }
+  } catch {
+    // a malformed profile: no description
+  }
+  return '';
 }
 
 function picture(width: number, height: number, data: Uint8Array, alpha: Uint8Array | undefined, grayscale: boolean): Picture {
