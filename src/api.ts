@@ -105,7 +105,7 @@ export function inspect(bytes: Uint8Array): FileInfo {
   const info: FileInfo = { modality: c.modality, model: c.model, quality: c.quality, bytes: bytes.length, sections: c.sections.map((s) => s.length) };
   if (c.modality === 'image') {
     const [width = 0, height = 0, , channels = 3] = c.shape;
-    if (width < 1 || height < 1) throw new CorruptFileError(`corrupt .lc file (image ${width}x${height})`);
+    if (width < 1 || height < 1 || !(channels >= 1 && channels <= 4)) throw new CorruptFileError(`corrupt .lc file (image ${width}x${height}, ${channels} channels)`);
     Object.assign(info, { width, height, channels, bpp: (bytes.length * 8) / (width * height) });
   }
   return info;
