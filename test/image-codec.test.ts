@@ -21,6 +21,12 @@ import { smoothImage } from './helpers/synthetic.js';
 
 const codec = loadModel('hyperprior-mse') as LearnedImageCodec;
 
+async function decodeImage(lc: Uint8Array): Promise<Picture> {
+  const media = await decode(lc);
+  if (media.modality !== 'image') throw new Error(`decoded ${media.modality}`);
+  return media.image;
+}
+
 /** A soft-edged disc of opacity over a transparent background. */
 function discAlpha(w: number, h: number): Uint8Array {
   const a = new Uint8Array(w * h);
@@ -124,7 +130,7 @@ describe('learned image codec: what the file keeps', () => {
     expect(c.shape).toEqual([w, h, 1024, 3]);
     expect(c.sections).toHaveLength(2);
     expect(inspect(lc)).toMatchObject({ width: w, height: h, channels: 3 });
-    const back = await decode(lc);
+    const back = { image: await decodeImage(lc) };
     expect(back.image.alpha).toBeUndefined();
     expect(back.image.grayscale).toBeUndefined();
     expectResembles(rgb.data, back.image.data);
@@ -141,10 +147,10 @@ describe('learned image codec: what the file keeps', () => {
     const lc = await encode(png, { quality: 3 });
     expect(inspect(lc).channels).toBe(4);
     expect(readContainer(lc).sections).toHaveLength(3);
-    const back = (await decode(lc)).image;
+    const back = await decodeImage(lc);
     expect(Buffer.from(back.alpha!).equals(Buffer.from(alpha))).toBe(true);
     // the colour is coded exactly as without alpha
-    const colourOnly = (await decode(await encode(rgb, { quality: 3 }))).image;
+    const colourOnly = await decodeImage(await encode(rgb, { quality: 3 }));
     expect(Buffer.from(back.data).equals(Buffer.from(colourOnly.data))).toBe(true);
     const out = await sharp(await encodePng(back)).raw().toBuffer({ resolveWithObject: true });
     expect(out.info.channels).toBe(4);
@@ -161,7 +167,7 @@ describe('learned image codec: what the file keeps', () => {
     for (const [src, channels] of [[gray, 1], [grayAlpha, 2]] as const) {
       const lc = await encode(src, { quality: 3 });
       expect(inspect(lc).channels).toBe(channels);
-      const back = (await decode(lc)).image;
+      const back = await decodeImage(lc);
       expect(back.grayscale).toBe(true);
       for (let i = 0; i < back.data.length; i += 3) expect(back.data[i] === back.data[i + 1] && back.data[i] === back.data[i + 2]).toBe(true);
       const meta = await sharp(await encodePng(back)).metadata();
@@ -176,7 +182,7 @@ describe('learned image codec: what the file keeps', () => {
     const c = readContainer(lc);
     expect(c.shape).toEqual([w, h, 64, 3]);
     expect(c.sections).toHaveLength(2 * 2 * 2); // 2 × 2 tiles
-    const back = await decode(lc);
+    const back = { image: await decodeImage(lc) };
     expect([back.image.width, back.image.height]).toEqual([w, h]);
     expectResembles(rgb.data, back.image.data);
     await expect(encode(rgb, { tile: 100 })).rejects.toBeInstanceOf(InputError);
