@@ -12,6 +12,26 @@ export interface RgbImage {
   data: Uint8Array;
 }
 
+/**
+ * Largest image, in pixels, that lcodec reads or decodes (e.g. 16384 × 8192). Checked from
+ * headers before any pixel buffer is allocated; at 8 bytes per pixel of buffers (RGBA from
+ * the reader, RGB and alpha planes) an image this size stays near 1 GB, plus the model's
+ * per-tile working memory (measured by bench/image-memory.ts).
+ */
+export const MAX_IMAGE_PIXELS = 2 ** 27;
+
+/**
+ * An image as a file holds it: the 8-bit RGB colour every image codec codes, plus what an
+ * image file may carry beside it. Codecs and metrics that know only RGB read it as an
+ * RgbImage; the learned codecs keep the extras (docs/FORMAT.md).
+ */
+export interface Picture extends RgbImage {
+  /** Alpha plane, width × height bytes (255 = opaque), present when the image has transparency. */
+  alpha?: Uint8Array;
+  /** The image is grayscale (R = G = B in `data`); written back as a grayscale file. */
+  grayscale?: boolean;
+}
+
 /** PCM audio: one Float32Array per channel, samples in [-1, 1]. */
 export interface Audio {
   sampleRate: number;

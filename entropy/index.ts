@@ -27,6 +27,7 @@ export {
   encodeWithIndexes,
   decodeWithIndexes,
   informationContent,
+  minStreamBytes,
 } from './rans.js';
 export { type EntropyModel, IndexedEntropyModel, blockIndexes } from './model.js';
 export { FactorizedModel, type FactorizedBundle } from './factorized.js';

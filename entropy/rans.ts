@@ -464,6 +464,20 @@ function truncated(): EntropyDecodeError {
   return new EntropyDecodeError('entropy-coded stream is truncated: it ended before the last symbol');
 }
 
+/**
+ * The shortest stream that can hold `symbols` symbols whose ideal code lengths (Σ −log2 p,
+ * e.g. from CdfTables.minSymbolBits) sum to at least `bits`. Each renormalization byte
+ * carries 8 bits, the two final states at most 8 more each over their start 2^23, and one
+ * coding step can undercut its ideal length by at most log2(1/(1 − 2^(precision−23)))
+ * (x ≥ f·2^(23−precision) after renormalization). Decoders use it to refuse a declared
+ * size that the stream cannot hold, before decoding or allocating anything.
+ */
+export function minStreamBytes(bits: number, symbols: number, precision: number): number {
+  const slack = -Math.log2(1 - 2 ** (precision - 23));
+  const payload = bits - symbols * slack - 16;
+  return 8 + Math.max(0, Math.floor(payload / 8) - 1);
+}
+
 /** Codes one batch into a stream of its own (one section). */
 export function encodeWithIndexes(symbols: Int32Array, indexes: Int32Array, tables: CdfTables): Uint8Array {
   const enc = new RansEncoder();

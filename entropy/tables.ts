@@ -85,6 +85,22 @@ export class CdfTables {
   }
 
   /**
+   * The fewest bits a symbol of each table can cost: precision − log2(largest frequency).
+   * With rans.minStreamBytes it bounds from below the length of any stream holding a given
+   * number of symbols, so decoders can refuse headers that declare far more symbols than
+   * their stream could hold. (Math.log2: a bound, never part of the bitstream.)
+   */
+  minSymbolBits(): Float64Array {
+    const out = new Float64Array(this.numTables);
+    for (let t = 0; t < this.numTables; t++) {
+      let most = 0;
+      for (let c = this.base[t]; c < this.base[t] + this.size[t]; c++) most = Math.max(most, this.cdf[c + 1] - this.cdf[c]);
+      out[t] = this.precision - Math.log2(most);
+    }
+    return out;
+  }
+
+  /**
    * Tables from integer CDFs, e.g. exported by a trainer (CompressAI's `_quantized_cdf`,
    * `_cdf_length`, `_offset`). Each row is checked: 0 first, 2^precision last, every step ≥ 1.
    */

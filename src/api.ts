@@ -12,13 +12,14 @@
  */
 import { open, readFile } from 'node:fs/promises';
 import { LearnedAudioCodec } from '../codecs/audio/index.js';
-import type { Audio, Codec, Modality, RgbImage, Video } from '../codecs/types.js';
-import { looksLikeContainer, readContainer } from './container/index.js';
-import { InputError } from './errors.js';
+import { LearnedImageCodec } from '../codecs/image/index.js';
+import type { Audio, Codec, Modality, Picture, RgbImage, Video } from '../codecs/types.js';
+import { CorruptFileError, looksLikeContainer, readContainer } from './container/index.js';
+import { InputError, UsageError } from './errors.js';
 import { detectAudioFormat, readAudio, SNIFF_BYTES, writeWav, writeWavChunks } from './io/audio.js';
 import { sniffModality } from './io/detect.js';
 import { readImage } from './io/image.js';
-import { DEFAULT_MODEL, DEFAULT_QUALITIES, loadModel } from './models.js';
+import { DEFAULT_MODEL, DEFAULT_QUALITIES, listModels, loadModel } from './models.js';
 import type { RuntimeOptions } from './runtime/onnx.js';
 
 export interface EncodeOptions extends RuntimeOptions {
@@ -26,16 +27,25 @@ export interface EncodeOptions extends RuntimeOptions {
   model?: string;
   /** The model's quality index (default 4 for images, 1 for audio); higher = better quality, more bits. */
   quality?: number;
+  /** Image models: tile edge in pixels (multiple of 64, at most and by default 1024). */
+  tile?: number;
+  /**
+   * Receives one line for each lossy conversion of the input (16-bit → 8-bit, CMYK → sRGB,
+   * ignored EXIF rotation). Default: `process.emitWarning`.
+   */
+  onWarning?: (message: string) => void;
+  /** How messages name the input (default: its path, or `input buffer`). */
+  name?: string;
 }
 
 /**
  * A file path, encoded media bytes (PNG, JPEG, WAV, FLAC, MP3, ...), decoded RGB pixels, or
  * decoded PCM (`{ sampleRate, channels: Float32Array[] }`).
  */
-export type EncodeInput = string | Uint8Array | RgbImage | Audio;
+export type EncodeInput = string | Uint8Array | RgbImage | Picture | Audio;
 
 export type DecodedMedia =
-  | { modality: 'image'; image: RgbImage; model: string; quality: number }
+  | { modality: 'image'; image: Picture; model: string; quality: number }
   | { modality: 'audio'; audio: Audio; model: string; quality: number }
   | { modality: 'video'; video: Video; model: string; quality: number };
 
@@ -76,8 +86,21 @@ function codecFor(modality: Modality, opts: EncodeOptions): Codec {
   return codec;
 }
 
-function qualityFor(modality: 'image' | 'audio', opts: EncodeOptions): number {
-  return opts.quality ?? DEFAULT_QUALITIES[modality];
+/** The requested (or default) quality, checked against the model's levels (a usage error). */
+function qualityFor(codec: Codec, modality: 'image' | 'audio', opts: EncodeOptions): number {
+  const quality = opts.quality ?? DEFAULT_QUALITIES[modality];
+  if (!codec.qualities.includes(quality)) {
+    throw new UsageError(`quality ${quality} is out of range for ${codec.name}: use ${codec.qualities[0]}..${codec.qualities[codec.qualities.length - 1]}`);
+  }
+  return quality;
+}
+
+/** Image models: checks the options before any input is read, then codes the picture. */
+function imageEncoder(opts: EncodeOptions): (image: Picture) => Promise<Uint8Array> {
+  const codec = codecFor('image', opts);
+  const quality = qualityFor(codec, 'image', opts);
+  if (opts.tile !== undefined && !(codec instanceof LearnedImageCodec)) throw new UsageError(`model ${codec.name} has no tile option`);
+  return (image) => (codec instanceof LearnedImageCodec ? codec.encode(image, quality, { tile: opts.tile }) : codec.encode(image, quality));
 }
 
 /**
@@ -86,31 +109,38 @@ function qualityFor(modality: 'image' | 'audio', opts: EncodeOptions): number {
  * @example const lc = await encode(await readFile('photo.png'), { quality: 2 });
  */
 export async function encode(input: EncodeInput, opts: EncodeOptions = {}): Promise<Uint8Array> {
-  if (isRgbImage(input)) return codecFor('image', opts).encode(input as never, qualityFor('image', opts));
-  if (isAudio(input)) return codecFor('audio', opts).encode(input as never, qualityFor('audio', opts));
+  if (isRgbImage(input)) return imageEncoder(opts)(input);
+  if (isAudio(input)) {
+    const codec = codecFor('audio', opts);
+    return codec.encode(input as never, qualityFor(codec, 'audio', opts));
+  }
   const head = typeof input === 'string' ? await fileHead(input) : input.subarray(0, SNIFF_BYTES);
   if (looksLikeContainer(head)) throw new InputError('input is already an .lc file');
   const kind = modalityOf(head);
   if (kind === 'video') throw new InputError('video input is not supported yet by this lcodec');
   if (kind === 'audio') {
     const codec = codecFor('audio', opts);
-    const quality = qualityFor('audio', opts);
+    const quality = qualityFor(codec, 'audio', opts);
     if (typeof input === 'string' && codec instanceof LearnedAudioCodec) return codec.encodeFile(input, quality);
     return codec.encode((await readAudio(input)) as never, quality);
   }
+  const encodeImage = imageEncoder(opts); // options first: a bad option fails before a large input is read
   const bytes = typeof input === 'string' ? new Uint8Array(await readFile(input)) : input;
-  const image = await readImage(bytes);
-  return codecFor('image', opts).encode(image as never, qualityFor('image', opts));
+  const name = opts.name ?? (typeof input === 'string' ? input : undefined);
+  return encodeImage(await readImage(bytes, { onWarning: opts.onWarning, name }));
 }
 
 /** Decodes an `.lc` bitstream with the model named in its header. */
 export async function decode(bytes: Uint8Array, opts: RuntimeOptions = {}): Promise<DecodedMedia> {
   const header = readContainer(bytes);
+  if (!listModels().some((m) => m.name === header.model)) {
+    throw new InputError(`file was made by model '${header.model}', which is not installed (see \`lcodec models\`)`);
+  }
   const codec = loadModel(header.model, opts);
   if (codec.modality !== header.modality) throw new InputError(`file says ${header.modality} but model ${header.model} codes ${codec.modality}`);
   const media = await codec.decode(bytes);
   if (header.modality === 'audio') return { modality: 'audio', audio: media as Audio, model: header.model, quality: header.quality };
-  return { modality: 'image', image: media as RgbImage, model: header.model, quality: header.quality };
+  return { modality: 'image', image: media as Picture, model: header.model, quality: header.quality };
 }
 
 /**
@@ -140,9 +170,10 @@ export interface FileInfo {
   width?: number;
   height?: number;
   bpp?: number;
-  /** Audio: the input's sample rate, channel count and length, and the rate of this file. */
-  sampleRate?: number;
+  /** Image: 1 gray, 2 gray + alpha, 3 RGB, 4 RGBA. Audio: the input's channel count. */
   channels?: number;
+  /** Audio: the input's sample rate and length, and the rate of this file. */
+  sampleRate?: number;
   samples?: number;
   seconds?: number;
   kbps?: number;
@@ -153,9 +184,9 @@ export function inspect(bytes: Uint8Array): FileInfo {
   const c = readContainer(bytes);
   const info: FileInfo = { modality: c.modality, model: c.model, quality: c.quality, bytes: bytes.length, sections: c.sections.map((s) => s.length) };
   if (c.modality === 'image') {
-    info.width = c.shape[0];
-    info.height = c.shape[1];
-    info.bpp = (bytes.length * 8) / (info.width! * info.height!);
+    const [width = 0, height = 0, , channels = 3] = c.shape;
+    if (width < 1 || height < 1 || !(channels >= 1 && channels <= 4)) throw new CorruptFileError(`corrupt .lc file (image ${width}x${height}, ${channels} channels)`);
+    Object.assign(info, { width, height, channels, bpp: (bytes.length * 8) / (width * height) });
   }
   if (c.modality === 'audio' && c.shape.length >= 3 && c.shape[0]! > 0) {
     info.sampleRate = c.shape[0];

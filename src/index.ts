@@ -5,7 +5,7 @@ export { loadModel, listModels, type ModelCard } from './models.js';
 export { LearnedAudioCodec } from '../codecs/audio/index.js';
 export { InputError, UsageError } from './errors.js';
 export { CorruptFileError, UnsupportedFileError } from './container/index.js';
-export type { Codec, ImageCodec, RgbImage, Audio, AudioCodec, Video, VideoCodec, VideoFrame, YuvFrame, Modality } from '../codecs/types.js';
+export type { Codec, ImageCodec, RgbImage, Picture, Audio, AudioCodec, Video, VideoCodec, VideoFrame, YuvFrame, Modality } from '../codecs/types.js';
 
 // Audio: I/O, metrics (docs/METRICS.md) and the classical baselines.
 export {

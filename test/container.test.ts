@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { crc32 } from '../src/container/crc32.js';
 import { CorruptFileError, UnsupportedFileError, readContainer, writeContainer, type Container } from '../src/container/index.js';
 
 const sample: Container = {
@@ -44,6 +45,19 @@ describe('.lc container', () => {
       const bad = bytes.slice();
       bad[bit >> 3] ^= 1 << (bit & 7);
       expect(() => readContainer(bad)).toThrow();
+    }
+  });
+
+  it('refuses a model name that is not printable ASCII, even with a valid CRC', () => {
+    const bytes = writeContainer(sample);
+    const at = 5 + 'hyperprior'.length; // the '-' of the name
+    for (const b of [0x0a, 0x0d, 0x1b, 0x00, 0x7f, 0x80, 0x20]) {
+      const bad = bytes.slice();
+      bad[at] = b;
+      const end = bad.length - 4;
+      const crc = crc32(bad, 0, end);
+      bad.set([crc >>> 24, (crc >>> 16) & 255, (crc >>> 8) & 255, crc & 255], end);
+      expect(() => readContainer(bad)).toThrow(/model name is not printable ASCII/);
     }
   });
 

@@ -54,18 +54,60 @@ describe('readImage', () => {
     expect(g.data[1]).toBe(g.data[2]);
   });
 
-  it('drops an opaque alpha channel and refuses real transparency', async () => {
+  it('drops an opaque alpha channel and keeps real transparency as an alpha plane', async () => {
     const opaque = await sharp(img.data, raw).ensureAlpha(1).png().toBuffer();
-    expect(Buffer.from((await readImage(opaque)).data).equals(Buffer.from(img.data))).toBe(true);
+    const o = await readImage(opaque);
+    expect(Buffer.from(o.data).equals(Buffer.from(img.data))).toBe(true);
+    expect(o.alpha).toBeUndefined();
     const seeThrough = await sharp(img.data, raw).ensureAlpha(0.5).png().toBuffer();
-    await expect(readImage(seeThrough)).rejects.toThrow(/transparency/);
-    await expect(readImage(seeThrough)).rejects.toBeInstanceOf(InputError);
+    const t = await readImage(seeThrough);
+    expect(Buffer.from(t.data).equals(Buffer.from(img.data))).toBe(true);
+    expect(t.alpha?.length).toBe(40 * 24);
+    expect(new Set(t.alpha)).toEqual(new Set([127])); // ensureAlpha(0.5)
+    // and writes it back as RGBA, losslessly
+    const back = await sharp(await encodePng(t)).raw().toBuffer({ resolveWithObject: true });
+    expect(back.info.channels).toBe(4);
+    expect(back.data[3]).toBe(127);
   });
 
-  it('refuses 16-bit images with a clear message', async () => {
-    const deep = await sharp(img.data, raw).toColourspace('rgb16').png().toBuffer();
+  it('converts 16-bit images to 8 bits (high byte) with one warning', async () => {
+    // A true 16-bit PNG: samples scaled to the full 0..65535 range.
+    const wide = Uint16Array.from(img.data, (v) => v * 257);
+    const deep = await sharp(wide, { raw: { ...raw.raw } }).toColourspace('rgb16').png().toBuffer();
     expect((await sharp(deep).metadata()).depth).toBe('ushort');
-    await expect(readImage(deep)).rejects.toThrow(/16-bit/);
+    const warnings: string[] = [];
+    const back = await readImage(deep, { onWarning: (m) => warnings.push(m) });
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/16-bit samples converted to 8 bits/);
+    expect(back.data.length).toBe(40 * 24 * 3);
+    expect(Buffer.from(back.data).equals(Buffer.from(img.data))).toBe(true);
+  });
+
+  it('warns about what it does not apply: a non-sRGB colour profile, an EXIF rotation', async () => {
+    const base = sharp(img.data, raw);
+    const cases: [Buffer, RegExp | null][] = [
+      [await base.clone().withIccProfile('p3').png().toBuffer(), /ICC profile "sP3C" is not kept/],
+      [await base.clone().withIccProfile('srgb').png().toBuffer(), null],
+      [await base.clone().jpeg().withMetadata({ orientation: 6 }).toBuffer(), /EXIF orientation 6 ignored/],
+      [await base.clone().png().toBuffer(), null],
+    ];
+    for (const [bytes, expected] of cases) {
+      const warnings: string[] = [];
+      await readImage(bytes, { onWarning: (m) => warnings.push(m), name: 'x.img' });
+      if (expected) {
+        expect(warnings).toHaveLength(1);
+        expect(warnings[0]).toMatch(expected);
+        expect(warnings[0]).toMatch(/^x\.img: /);
+      } else {
+        expect(warnings).toEqual([]);
+      }
+    }
+  });
+
+  it('refuses an image too large from its header, before decoding pixels', async () => {
+    const png = await encodePng(img);
+    await expect(readImage(png, { maxPixels: 40 * 24 - 1 })).rejects.toThrow(/40x24 .* up to/);
+    expect((await readImage(png, { maxPixels: 40 * 24 })).width).toBe(40);
   });
 
   it('refuses non-images, empty and missing files with InputError', async () => {

@@ -11,16 +11,27 @@
  *
  * Only integers decide probabilities: z_hat, the integer h_s output and integer thresholds,
  * so a file decodes bit-exactly whatever the thread count, graph optimization or backend.
- * Large images are cut into independent tiles of TILE pixels to bound memory.
+ * Large images are cut into independent tiles (TILE pixels by default) to bound memory.
  */
 import { CorruptFileError } from '../../src/container/index.js';
 import { InputError } from '../../src/errors.js';
 import { getSession, ort, run1, type RuntimeOptions } from '../../src/runtime/onnx.js';
-import type { ImageCodec, RgbImage } from '../types.js';
+import { MAX_IMAGE_PIXELS, type ImageCodec, type RgbImage } from '../types.js';
 import type { ModelFiles } from './bundle.js';
 import { LatentCoder } from './latent-coding.js';
 
+/** Default tile edge: independent tiles of at most TILE × TILE pixels bound memory. */
 export const TILE = 1024;
+/** Model stride: tiles are padded to multiples of it (the z grid is 1/64 of the pixels). */
+const STRIDE = 64;
+
+/** A tile's rectangle in the image. */
+export interface Rect {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
 
 export interface TileStreams {
   z: Uint8Array;
@@ -31,16 +42,47 @@ export interface HyperpriorPayload {
   width: number;
   height: number;
   quality: number;
+  /** Tile edge in pixels: a multiple of 64, at most TILE. */
+  tile: number;
   tiles: TileStreams[];
 }
 
+/**
+ * Everything of a tile that decides the decoded symbols: integers only. (mu is a float, but
+ * computed from the integer h_s accumulator by exact IEEE arithmetic, and it feeds only g_s.)
+ */
+export interface TileLatents {
+  /** Quantized hyper-latent ẑ, planar N × zh × zw. */
+  zHat: Int32Array;
+  /** Scale-table index of every element of y, from the integer h_s. */
+  index: Int32Array;
+  /** Predicted means of y, planar M × yh × yw. */
+  mu: Float32Array;
+  /** Coded symbols round(y − mu), planar M × yh × yw. */
+  symbols: Int32Array;
+}
+
+/** Throws unless `tile` is a tile edge this codec can work with. */
+export function checkTile(tile: number): void {
+  if (!Number.isInteger(tile) || tile < STRIDE || tile > TILE || tile % STRIDE !== 0) {
+    throw new RangeError(`tile must be a multiple of ${STRIDE} in [${STRIDE}, ${TILE}], got ${tile}`);
+  }
+}
+
 /** Tile grid of an image: the rectangles, row-major. */
-export function tileGrid(width: number, height: number, tile = TILE): { x: number; y: number; w: number; h: number }[] {
+export function tileGrid(width: number, height: number, tile = TILE): Rect[] {
   const out = [];
   for (let y = 0; y < height; y += tile) {
     for (let x = 0; x < width; x += tile) out.push({ x, y, w: Math.min(tile, width - x), h: Math.min(tile, height - y) });
   }
   return out;
+}
+
+/** Padded size of a tile and of its latent grids. */
+function tileDims(t: Rect): { W: number; H: number; yh: number; yw: number; zh: number; zw: number } {
+  const H = Math.ceil(t.h / STRIDE) * STRIDE;
+  const W = Math.ceil(t.w / STRIDE) * STRIDE;
+  return { W, H, yh: H / 16, yw: W / 16, zh: H / 64, zw: W / 64 };
 }
 
 export class HyperpriorImageCodec {
@@ -52,6 +94,7 @@ export class HyperpriorImageCodec {
 
   constructor(readonly name: string, readonly files: ModelFiles, readonly runtime: RuntimeOptions = {}) {
     const b = files.bundle;
+    if (b.arch.stride !== STRIDE) throw new InputError(`model ${name}: stride ${b.arch.stride} is not supported (expected ${STRIDE})`);
     this.qualities = Array.from({ length: b.qualities }, (_, i) => i);
     this.coder = new LatentCoder(b);
     this.hsInputFactor = b.izgain.map((g) => Float64Array.from(g, (v) => v / b.h_s_int.s_in));
@@ -67,35 +110,78 @@ export class HyperpriorImageCodec {
     }
   }
 
-  async encodePayload(img: RgbImage, quality: number): Promise<HyperpriorPayload> {
+  async encodePayload(img: RgbImage, quality: number, tile = TILE): Promise<HyperpriorPayload> {
     this.checkQuality(quality);
+    checkTile(tile);
     if (img.width < 1 || img.height < 1) throw new InputError('image has no pixels');
     const tiles: TileStreams[] = [];
-    for (const t of tileGrid(img.width, img.height)) tiles.push(await this.encodeTile(img, t, quality));
-    return { width: img.width, height: img.height, quality, tiles };
+    for (const t of tileGrid(img.width, img.height, tile)) tiles.push(await this.encodeTile(img, t, quality));
+    return { width: img.width, height: img.height, quality, tile, tiles };
+  }
+
+  /**
+   * Checks a payload's declared size against its streams before anything is allocated:
+   * the tile count, and for every tile a z stream long enough to hold its symbols (see
+   * LatentCoder.minZBytes). Throws CorruptFileError.
+   */
+  checkPayload(p: HyperpriorPayload): Rect[] {
+    this.checkQuality(p.quality);
+    try {
+      checkTile(p.tile);
+    } catch {
+      throw new CorruptFileError(`corrupt .lc file (tile size ${p.tile})`);
+    }
+    if (!(p.width >= 1 && p.height >= 1 && p.width * p.height <= MAX_IMAGE_PIXELS)) {
+      throw new CorruptFileError(`corrupt .lc file (image ${p.width}x${p.height} is empty or over the ${MAX_IMAGE_PIXELS} pixel limit)`);
+    }
+    const tilesAcross = Math.ceil(p.width / p.tile) * Math.ceil(p.height / p.tile);
+    if (tilesAcross !== p.tiles.length) throw new CorruptFileError(`corrupt .lc file (expected ${tilesAcross} tiles, found ${p.tiles.length})`);
+    const grid = tileGrid(p.width, p.height, p.tile);
+    const { N } = this.files.bundle.arch;
+    for (let i = 0; i < grid.length; i++) {
+      const { zh, zw } = tileDims(grid[i]!);
+      if (p.tiles[i]!.z.length < this.coder.minZBytes(N, zh * zw)) {
+        throw new CorruptFileError(`corrupt .lc file (tile ${i}: its stream is too short for the declared image size)`);
+      }
+    }
+    return grid;
   }
 
   async decodePayload(p: HyperpriorPayload): Promise<RgbImage> {
-    this.checkQuality(p.quality);
-    const grid = tileGrid(p.width, p.height);
-    if (grid.length !== p.tiles.length) throw new CorruptFileError(`corrupt .lc file (expected ${grid.length} tiles, found ${p.tiles.length})`);
-    const out: RgbImage = { width: p.width, height: p.height, data: new Uint8Array(p.width * p.height * 3) };
-    for (let i = 0; i < grid.length; i++) await this.decodeTile(p.tiles[i]!, grid[i]!, p.quality, out);
-    return out;
+    const grid = this.checkPayload(p);
+    let out: RgbImage | undefined;
+    for (let i = 0; i < grid.length; i++) {
+      const latents = await this.decodeLatents(p.tiles[i]!, grid[i]!, p.quality);
+      // Allocated once the first tile's streams decoded: a damaged file fails before this.
+      out ??= { width: p.width, height: p.height, data: new Uint8Array(p.width * p.height * 3) };
+      await this.synthesize(latents, grid[i]!, p.quality, out);
+    }
+    return out!;
   }
 
-  private async encodeTile(img: RgbImage, t: { x: number; y: number; w: number; h: number }, q: number): Promise<TileStreams> {
-    const { M, N, stride } = this.files.bundle.arch;
-    const H = Math.ceil(t.h / stride) * stride;
-    const W = Math.ceil(t.w / stride) * stride;
+  /** g_a and h_a of one tile: the float latent y and hyper-latent z, gains applied. */
+  async analysis(img: RgbImage, t: Rect, q: number): Promise<{ y: Float32Array; z: Float32Array }> {
+    const { W, H, yh, yw } = tileDims(t);
     const x = toPlanarPadded(img, t, W, H);
     const y = (await run1(await this.session('g_a'), new ort.Tensor('float32', x, [1, 3, H, W]))).data as Float32Array;
-    const yh = H / 16, yw = W / 16, zh = H / 64, zw = W / 64;
     scaleChannels(y, this.files.bundle.gain[q]!, yh * yw);
+    return { y, z: await this.hyperAnalysis(y, t, q) };
+  }
+
+  /** h_a of one tile's (gain-scaled) y: the float hyper-latent z, its gain applied. */
+  async hyperAnalysis(y: Float32Array, t: Rect, q: number): Promise<Float32Array> {
+    const { M } = this.files.bundle.arch;
+    const { yh, yw, zh, zw } = tileDims(t);
     const z = (await run1(await this.session('h_a'), new ort.Tensor('float32', y, [1, M, yh, yw]))).data as Float32Array;
     scaleChannels(z, this.files.bundle.zgain[q]!, zh * zw);
-    const zHat = new Int32Array(z.length);
-    for (let i = 0; i < z.length; i++) zHat[i] = Math.max(-(1 << 24), Math.min(1 << 24, Math.round(z[i]!)));
+    return z;
+  }
+
+  private async encodeTile(img: RgbImage, t: Rect, q: number): Promise<TileStreams> {
+    const { N } = this.files.bundle.arch;
+    const { zh, zw } = tileDims(t);
+    const { y, z } = await this.analysis(img, t, q);
+    const zHat = quantizeZ(z);
     const zBytes = this.coder.encodeZ(zHat, N, zh * zw);
     const { mu, index } = await this.hyperSynthesis(zHat, q, zh, zw);
     const sym = new Int32Array(y.length);
@@ -103,23 +189,33 @@ export class HyperpriorImageCodec {
     return { z: zBytes, y: this.coder.encodeY(sym, index) };
   }
 
-  private async decodeTile(s: TileStreams, t: { x: number; y: number; w: number; h: number }, q: number, out: RgbImage): Promise<void> {
-    const { M, N, stride } = this.files.bundle.arch;
-    const H = Math.ceil(t.h / stride) * stride;
-    const W = Math.ceil(t.w / stride) * stride;
-    const yh = H / 16, yw = W / 16, zh = H / 64, zw = W / 64;
+  /** Entropy decoding of one tile: ẑ, then the integer h_s, then the y symbols. */
+  async decodeLatents(s: TileStreams, t: Rect, q: number): Promise<TileLatents> {
+    const { N } = this.files.bundle.arch;
+    const { zh, zw } = tileDims(t);
     const zHat = this.coder.decodeZ(s.z, N, zh * zw);
     const { mu, index } = await this.hyperSynthesis(zHat, q, zh, zw);
-    const sym = this.coder.decodeY(s.y, index);
-    const yHat = new Float32Array(sym.length);
-    for (let i = 0; i < sym.length; i++) yHat[i] = sym[i]! + mu[i]!;
+    const symbols = this.coder.decodeY(s.y, index);
+    return { zHat, index, mu, symbols };
+  }
+
+  /** ŷ = symbols + mu, then g_s, into the tile's rectangle of `out`. */
+  async synthesize(lat: TileLatents, t: Rect, q: number, out: RgbImage): Promise<void> {
+    const { M } = this.files.bundle.arch;
+    const { W, H, yh, yw } = tileDims(t);
+    const yHat = new Float32Array(lat.symbols.length);
+    for (let i = 0; i < yHat.length; i++) yHat[i] = lat.symbols[i]! + lat.mu[i]!;
     scaleChannels(yHat, this.files.bundle.igain[q]!, yh * yw);
     const xHat = (await run1(await this.session('g_s'), new ort.Tensor('float32', yHat, [1, M, yh, yw]))).data as Float32Array;
     fromPlanar(xHat, W, H, t, out);
   }
 
-  /** Integer h_s: z_hat -> per element of y its mean and scale-table index. */
-  private async hyperSynthesis(zHat: Int32Array, q: number, zh: number, zw: number): Promise<{ mu: Float32Array; index: Int32Array }> {
+  /**
+   * Integer h_s: ẑ -> per element of y its mean and scale-table index. The index depends on
+   * ẑ alone, through integer arithmetic: uint8 input codes, ConvInteger, int64 requantization
+   * and integer thresholds (docs/DETERMINISM.md).
+   */
+  async hyperSynthesis(zHat: Int32Array, q: number, zh: number, zw: number): Promise<{ mu: Float32Array; index: Int32Array; acc: Int32Array }> {
     const { N, M } = this.files.bundle.arch;
     const plane = zh * zw;
     const a0 = new Uint8Array(zHat.length);
@@ -144,8 +240,15 @@ export class HyperpriorImageCodec {
         index[muBase + i] = countAtMost(T, acc[sBase + i]!);
       }
     }
-    return { mu, index };
+    return { mu, index, acc };
   }
+}
+
+/** ẑ = round(z), clamped so that escapes stay small. */
+export function quantizeZ(z: Float32Array): Int32Array {
+  const zHat = new Int32Array(z.length);
+  for (let i = 0; i < z.length; i++) zHat[i] = Math.max(-(1 << 24), Math.min(1 << 24, Math.round(z[i]!)));
+  return zHat;
 }
 
 /** Number of sorted thresholds t with t <= v. */
@@ -167,7 +270,7 @@ function scaleChannels(a: Float32Array, gains: number[], plane: number): void {
 }
 
 /** RGB interleaved tile -> planar float [0, 1], padded to W x H by edge replication. */
-function toPlanarPadded(img: RgbImage, t: { x: number; y: number; w: number; h: number }, W: number, H: number): Float32Array {
+function toPlanarPadded(img: RgbImage, t: Rect, W: number, H: number): Float32Array {
   const out = new Float32Array(3 * W * H);
   const plane = W * H;
   for (let r = 0; r < H; r++) {
@@ -184,7 +287,7 @@ function toPlanarPadded(img: RgbImage, t: { x: number; y: number; w: number; h: 
   return out;
 }
 
-function fromPlanar(x: Float32Array, W: number, H: number, t: { x: number; y: number; w: number; h: number }, out: RgbImage): void {
+function fromPlanar(x: Float32Array, W: number, H: number, t: Rect, out: RgbImage): void {
   const plane = W * H;
   for (let r = 0; r < t.h; r++) {
     for (let col = 0; col < t.w; col++) {

@@ -1,49 +1,98 @@
 /**
  * Learned image codecs behind the common codec interface: the bitstream is an `.lc`
- * container whose sections are the tiles' z and y streams.
+ * container whose sections are the tiles' z and y streams, then, for images with
+ * transparency, the losslessly coded alpha plane (docs/FORMAT.md).
  */
 import { CorruptFileError, readContainer, writeContainer } from '../../src/container/index.js';
 import { InputError } from '../../src/errors.js';
 import type { RuntimeOptions } from '../../src/runtime/onnx.js';
-import type { ImageCodec, RgbImage } from '../types.js';
+import type { ImageCodec, Picture, RgbImage } from '../types.js';
 import { loadImageModelFiles } from './bundle.js';
-import { HyperpriorImageCodec, TILE, type TileStreams } from './hyperprior.js';
+import { HyperpriorImageCodec, TILE, checkTile, type HyperpriorPayload, type TileStreams } from './hyperprior.js';
+import { decodePlane, encodePlane } from './plane.js';
+
+/** Channel layouts (shape[3]): what the decoder writes back. */
+const CHANNELS = { gray: 1, grayAlpha: 2, rgb: 3, rgba: 4 } as const;
+
+export interface ImageEncodeOptions {
+  /** Tile edge in pixels: a multiple of 64 up to 1024 (default). Smaller tiles use less memory. */
+  tile?: number;
+}
 
 export class LearnedImageCodec implements ImageCodec {
   readonly modality = 'image' as const;
   readonly qualities: readonly number[];
-  private readonly impl: HyperpriorImageCodec;
+  /** @internal The model itself (tiles, latents, transforms), for tests and tools. */
+  readonly impl: HyperpriorImageCodec;
 
   constructor(readonly name: string, dir: string, runtime: RuntimeOptions = {}) {
     this.impl = new HyperpriorImageCodec(name, loadImageModelFiles(dir), runtime);
     this.qualities = this.impl.qualities;
   }
 
-  async encode(img: RgbImage, quality: number): Promise<Uint8Array> {
-    const p = await this.impl.encodePayload(img, quality);
+  /** Codes the RGB colour with the model; a Picture's alpha plane and grayscale flag are kept. */
+  async encode(img: RgbImage | Picture, quality: number, opts: ImageEncodeOptions = {}): Promise<Uint8Array> {
+    const tile = opts.tile ?? TILE;
+    try {
+      checkTile(tile);
+    } catch (err) {
+      throw new InputError((err as Error).message);
+    }
+    const { alpha, grayscale } = img as Picture;
+    if (alpha !== undefined && alpha.length !== img.width * img.height) {
+      throw new InputError(`alpha plane has ${alpha.length} bytes, expected ${img.width * img.height}`);
+    }
+    const p = await this.impl.encodePayload(img, quality, tile);
+    const channels = (grayscale ? CHANNELS.gray : CHANNELS.rgb) + (alpha ? 1 : 0);
+    const sections = p.tiles.flatMap((t) => [t.z, t.y]);
+    if (alpha) sections.push(encodePlane(alpha, img.width, img.height));
     return writeContainer({
       modality: 'image',
       model: this.name,
       modelHash: this.impl.files.hash,
       quality,
-      shape: [p.width, p.height, TILE],
-      sections: p.tiles.flatMap((t) => [t.z, t.y]),
+      shape: [p.width, p.height, tile, channels],
+      sections,
     });
   }
 
-  async decode(bytes: Uint8Array): Promise<RgbImage> {
+  async decode(bytes: Uint8Array): Promise<Picture> {
     const c = readContainer(bytes);
     if (c.modality !== 'image') throw new InputError(`this is an ${c.modality} file, not an image file`);
     if (c.model !== this.name) throw new InputError(`file was made by model ${c.model}, not ${this.name}`);
     if (!c.modelHash.every((b, i) => b === this.impl.files.hash[i])) {
       throw new InputError(`file was made by other weights of ${c.model} than the installed ones; it cannot be decoded with this model`);
     }
-    const [width, height, tile] = c.shape;
-    if (c.shape.length !== 3 || !width || !height || tile !== TILE) throw new CorruptFileError('corrupt .lc file (image shape)');
-    if (width * height > 1 << 30) throw new CorruptFileError(`corrupt .lc file (image ${width}x${height} too large)`);
-    if (c.sections.length % 2) throw new CorruptFileError('corrupt .lc file (odd section count)');
+    // Files written before the channel field (3 shape values) are RGB.
+    if (c.shape.length !== 3 && c.shape.length !== 4) throw new CorruptFileError('corrupt .lc file (image shape)');
+    const [width, height, tile] = c.shape as [number, number, number];
+    const channels = c.shape[3] ?? CHANNELS.rgb;
+    if (channels < 1 || channels > 4) throw new CorruptFileError(`corrupt .lc file (${channels} channels)`);
+    const hasAlpha = channels === CHANNELS.grayAlpha || channels === CHANNELS.rgba;
+    const tileSections = c.sections.length - (hasAlpha ? 1 : 0);
+    if (tileSections < 0 || tileSections % 2) throw new CorruptFileError('corrupt .lc file (section count)');
     const tiles: TileStreams[] = [];
-    for (let i = 0; i < c.sections.length; i += 2) tiles.push({ z: c.sections[i]!, y: c.sections[i + 1]! });
-    return this.impl.decodePayload({ width, height, quality: c.quality, tiles });
+    for (let i = 0; i < tileSections; i += 2) tiles.push({ z: c.sections[i]!, y: c.sections[i + 1]! });
+    const payload: HyperpriorPayload = { width, height, tile, quality: c.quality, tiles };
+    this.impl.checkPayload(payload);
+    // The alpha plane first: cheap, and a damaged one fails before the model runs.
+    const alpha = hasAlpha ? decodePlane(c.sections[tileSections]!, width, height) : undefined;
+    const picture: Picture = await this.impl.decodePayload(payload);
+    if (alpha) picture.alpha = alpha;
+    if (channels <= CHANNELS.grayAlpha) {
+      picture.grayscale = true;
+      toGray(picture.data);
+    }
+    return picture;
+  }
+}
+
+/** Sets R = G = B to the rounded mean of each decoded pixel (a grayscale source's estimate). */
+function toGray(rgb: Uint8Array): void {
+  for (let i = 0; i < rgb.length; i += 3) {
+    const v = Math.round((rgb[i]! + rgb[i + 1]! + rgb[i + 2]!) / 3);
+    rgb[i] = v;
+    rgb[i + 1] = v;
+    rgb[i + 2] = v;
   }
 }

@@ -4,7 +4,7 @@
  * chosen by the integer h_s). Tables are built once per model from the bundle's pmfs by
  * the one CDF builder.
  */
-import { CdfTables, FactorizedModel, GaussianConditional } from '../../entropy/index.js';
+import { CdfTables, FactorizedModel, GaussianConditional, minStreamBytes } from '../../entropy/index.js';
 import type { ImageBundle } from './bundle.js';
 
 /** Mass outside a pmf row, for the escape symbol. */
@@ -15,12 +15,23 @@ function tails(pmfs: number[][]): number[] {
 export class LatentCoder {
   private readonly z: FactorizedModel;
   private readonly y: GaussianConditional;
+  /** Σ over z channels of the cheapest symbol's cost, in bits: a z position's minimum. */
+  private readonly zMinBitsPerPosition: number;
 
   /** Any bundle with the image codec's table layout (the audio codec shares it). */
   constructor(b: Pick<ImageBundle, 'z' | 'y' | 'precision'>) {
     this.z = FactorizedModel.fromBundle({ offset: b.z.offsets, pmf: b.z.pmfs, tailMass: tails(b.z.pmfs), precision: b.precision });
     const yTables = CdfTables.fromPmfs({ pmfs: b.y.pmfs, offsets: b.y.offsets, tailMasses: tails(b.y.pmfs), precision: b.precision });
     this.y = new GaussianConditional(yTables, b.y.scale_table);
+    this.zMinBitsPerPosition = this.z.tables.minSymbolBits().reduce((a, v) => a + v, 0);
+  }
+
+  /**
+   * The shortest z stream that can hold `plane` positions of `channels` channels: a header
+   * declaring more tiles' worth of pixels than its streams could hold is refused with it.
+   */
+  minZBytes(channels: number, plane: number): number {
+    return minStreamBytes(this.zMinBitsPerPosition * plane, channels * plane, this.z.tables.precision);
   }
 
   /** z_hat is planar C x plane. */

@@ -10,5 +10,9 @@ export function exitCodeFor(err: unknown): number {
 
 export function formatError(err: unknown, verbose: boolean): string {
   if (!(err instanceof Error)) return `lcodec: ${String(err)}`;
-  return verbose && err.stack ? err.stack : `lcodec: ${err.message}`;
+  if (verbose && err.stack) return err.stack;
+  // One line, whatever a library put in the message (libvips joins its errors with newlines).
+  // Control characters (from names inside damaged files, say) are shown escaped.
+  const line = err.message.trim().split(/\s*\n\s*/).join('; ');
+  return `lcodec: ${line.replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`) || err.name}`;
 }

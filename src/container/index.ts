@@ -162,7 +162,11 @@ export function readContainer(bytes: Uint8Array): Container {
   if (!modality) throw new UnsupportedFileError(`unsupported modality code ${code} in .lc file`);
   const nameLen = r.byte('model name');
   if (nameLen === 0) throw new CorruptFileError('corrupt .lc file (empty model name)');
-  const model = new TextDecoder().decode(r.bytes(nameLen, 'model name'));
+  const nameBytes = r.bytes(nameLen, 'model name');
+  // The writer allows printable ASCII only; anything else is damage (and must never reach
+  // a terminal through an error message).
+  if (!nameBytes.every((b) => b >= 0x21 && b <= 0x7e)) throw new CorruptFileError('corrupt .lc file (model name is not printable ASCII)');
+  const model = String.fromCharCode(...nameBytes);
   const modelHash = r.bytes(4, 'model hash').slice();
   const quality = r.byte('quality');
   const nShape = r.byte('shape');

@@ -4,6 +4,7 @@
  * Audio and video plug in here with their own loaders and metrics; the runner is generic.
  */
 import type { MediaByModality, Modality, RgbImage, Video } from '../../codecs/types.js';
+import { InputError } from '../errors.js';
 import { readImage } from '../io/image.js';
 import { collectVideo, countVideoFrames, readVideo } from '../io/video.js';
 import { msSsim, psnr } from '../metrics/image.js';
@@ -57,7 +58,12 @@ export const IMAGE_EVAL: ModalityEval<'image'> = {
   metricKeys: ['bpp', 'psnr', 'ms_ssim'],
   rateKey: 'bpp',
   bdMetrics: [{ key: 'psnr' }, { key: 'ms_ssim', scale: msSsimDb }],
-  load: (file) => readImage(file),
+  // Metrics are defined on RGB: an image with transparency has no one right colour to compare.
+  async load(file) {
+    const img = await readImage(file);
+    if (img.alpha) throw new InputError(`${file}: image has transparency; evaluation compares RGB only (flatten it first)`);
+    return { width: img.width, height: img.height, data: img.data };
+  },
   measure(original: RgbImage, decoded: RgbImage, bytes: number) {
     if (decoded.width !== original.width || decoded.height !== original.height) {
       throw new Error(

@@ -14,7 +14,8 @@ import * as wavDecoder from 'wav-decoder';
 import type { Audio } from '../../codecs/types.js';
 import { InputError } from '../errors.js';
 import { type AudioStreamInfo, FfmpegError, probeAudio, resampleFilter, runFfmpeg, streamFfmpeg } from './ffmpeg.js';
-import { withTempDir, writeFileAtomic } from './temp.js';
+import { writeFileAtomic } from './files.js';
+import { withTempDir } from './temp.js';
 import { WAVE_FORMAT_IEEE_FLOAT, WAVE_FORMAT_PCM, encodeWav, inspectWav, type WavSampleFormat } from './wav.js';
 
 export { encodeWav, inspectWav, type WavInfo, type WavSampleFormat } from './wav.js';

@@ -1,6 +1,6 @@
 /** Running the built CLI (dist/) from tests; builds it first when missing or older than the sources. */
 import { execFile, execFileSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -47,5 +47,27 @@ export function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): Pr
       const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
       resolve({ code, stdout, stderr });
     });
+  });
+}
+
+/** Like runCli, and also reports the CLI process's peak RSS in MiB (via max-rss.cjs). */
+export function runCliMeasured(args: readonly string[], rssFile: string): Promise<CliResult & { maxRssMb: number }> {
+  const preload = path.join(ROOT, 'bench', 'max-rss.cjs');
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ['-r', preload, CLI, ...args],
+      { cwd: ROOT, env: { ...process.env, LCODEC_MAX_RSS_FILE: rssFile } },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+        let maxRssMb = NaN;
+        try {
+          maxRssMb = Number(readFileSync(rssFile, 'utf8')) / 1024;
+        } catch {
+          // no report: maxRssMb stays NaN and the caller's check fails
+        }
+        resolve({ code, stdout, stderr, maxRssMb });
+      },
+    );
   });
 }

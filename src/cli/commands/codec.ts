@@ -36,6 +36,20 @@ function parseQuality(q: string | undefined): number | undefined {
   return n;
 }
 
+function parseTile(t: string | undefined): number | undefined {
+  if (t === undefined) return undefined;
+  const n = Number(t);
+  if (!Number.isInteger(n) || n < 64 || n > 1024 || n % 64 !== 0) throw new UsageError(`--tile must be a multiple of 64 in 64..1024, not ${t}`);
+  return n;
+}
+
+/** Lossy input conversions are reported, one line each, and the command goes on. */
+function warn(message: string): void {
+  process.stderr.write(`lcodec: warning: ${message}\n`);
+}
+
+const LAYOUT: Record<number, string> = { 1: 'gray', 2: 'gray+alpha', 3: 'RGB', 4: 'RGBA' };
+
 function replaceExt(file: string, ext: string): string {
   return join(dirname(file), basename(file, extname(file)) + ext);
 }
@@ -69,19 +83,21 @@ export function registerCodecCommands(program: Command): void {
     .option('-q, --quality <n>', "the model's quality index; higher = better quality (default 4 for images, 1 for audio)")
     .option('--device <cpu|cuda>', 'ONNX Runtime execution provider', 'cpu')
     .option('--threads <n>', 'ONNX Runtime threads')
+    .option('--tile <n>', 'tile edge in pixels (multiple of 64, max 1024); smaller tiles use less memory')
     .option('-f, --force', 'overwrite the output file')
-    .action(async (input: string, o: RuntimeFlags & { output?: string; model?: string; quality?: string; force?: boolean }) => {
+    .action(async (input: string, o: RuntimeFlags & { output?: string; model?: string; quality?: string; tile?: string; force?: boolean }) => {
       const output = o.output ?? replaceExt(input, '.lc');
       await readable(input);
-      const opts = { ...runtimeOptions(o), model: o.model, quality: parseQuality(o.quality) };
+      const opts = { ...runtimeOptions(o), model: o.model, quality: parseQuality(o.quality), tile: parseTile(o.tile), onWarning: warn, name: input };
       checkOutput(output, input, o.force === true);
       // A path, so that long audio files are streamed rather than read whole.
       const lc = await encode(input, opts);
       await writeFileAtomic(output, lc);
       const info = inspect(lc);
+      const layout = info.modality === 'image' && info.channels !== undefined && info.channels !== 3 ? ` ${LAYOUT[info.channels]}` : '';
       const what = info.modality === 'audio'
         ? `${info.seconds!.toFixed(2)} s, ${info.sampleRate} Hz, ${info.channels} ch, ${info.kbps!.toFixed(2)} kbps`
-        : `${info.width}x${info.height}, ${info.bpp!.toFixed(4)} bpp`;
+        : `${info.width}x${info.height}${layout}, ${info.bpp!.toFixed(4)} bpp`;
       process.stdout.write(`${output}: ${lc.length} bytes, ${what} (${info.model} q${info.quality})\n`);
     });
 
@@ -93,16 +109,17 @@ export function registerCodecCommands(program: Command): void {
     .option('--threads <n>', 'ONNX Runtime threads')
     .option('-f, --force', 'overwrite the output file')
     .action(async (input: string, o: RuntimeFlags & { output?: string; force?: boolean }) => {
+      const runtime = runtimeOptions(o);
       const bytes = await readInput(input);
       const header = inspect(bytes);
       const output = o.output ?? replaceExt(input, header.modality === 'audio' ? '.wav' : '.png');
       checkOutput(output, input, o.force === true);
       if (header.modality === 'audio') {
-        await decodeAudioToWav(bytes, output, runtimeOptions(o));
+        await decodeAudioToWav(bytes, output, runtime);
         process.stdout.write(`${output}: ${header.seconds!.toFixed(2)} s, ${header.sampleRate} Hz, ${header.channels} ch (${header.model} q${header.quality})\n`);
         return;
       }
-      const media = await decode(bytes, runtimeOptions(o));
+      const media = await decode(bytes, runtime);
       if (media.modality !== 'image') throw new UsageError(`decoding ${media.modality} is not supported yet`);
       await writeFileAtomic(output, await encodePng(media.image));
       process.stdout.write(`${output}: ${header.width}x${header.height} (${header.model} q${header.quality})\n`);
@@ -122,7 +139,7 @@ export function registerCodecCommands(program: Command): void {
         `modality: ${info.modality}`,
         `model:    ${info.model}`,
         `quality:  ${info.quality}`,
-        info.width !== undefined ? `size:     ${info.width}x${info.height}` : undefined,
+        info.width !== undefined ? `size:     ${info.width}x${info.height}${info.channels !== undefined ? ` ${LAYOUT[info.channels]}` : ''}` : undefined,
         info.sampleRate !== undefined ? `audio:    ${info.seconds!.toFixed(2)} s, ${info.sampleRate} Hz, ${info.channels} ch` : undefined,
         `bytes:    ${info.bytes}${info.bpp !== undefined ? ` (${info.bpp.toFixed(4)} bpp)` : ''}${info.kbps !== undefined ? ` (${info.kbps.toFixed(2)} kbps)` : ''}`,
         `sections: ${info.sections.join(', ')}`,

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { type Command, Option } from 'commander';
 import { listCodecs } from '../../../codecs/registry.js';
 import { UsageError } from '../../errors.js';
-import { writeFileAtomic } from '../../io/atomic.js';
+import { writeFileAtomic } from '../../io/files.js';
 import { resultsToCsv } from '../../eval/csv.js';
 import { compareWithReference, loadReferenceCurves, plottedReference, type ReferenceCurves } from '../../eval/reference.js';
 import { renderHtmlReport, renderRdSvg } from '../../eval/report.js';

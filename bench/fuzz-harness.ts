@@ -1,0 +1,514 @@
+/**
+ * Fuzzing `.lc` decoding: damaged files must end in a decoded result or a clean error
+ * (InputError and its subclasses, EntropyDecodeError: exit code 2 with one line), never a
+ * crash, a hang or an unbounded allocation.
+ *
+ * The harness has two halves:
+ * - mutations work on the container (docs/FORMAT.md) and know nothing of any modality:
+ *   bit flips, truncations, random bytes, changed header fields, swapped, duplicated and
+ *   removed sections, huge declared sizes; most recompute the CRC so that the damage gets
+ *   past the checksum and reaches the parser and the decoder;
+ * - a FuzzTarget per modality makes the valid files to start from and decodes.
+ *
+ * Cases are a pure function of (seed, case number), so any case can be replayed.
+ * Used in-process by test/fuzz.test.ts (a fast subset) and by bench/fuzz.ts (the full run,
+ * in a worker with a watchdog).
+ */
+import path from 'node:path';
+import sharp from 'sharp';
+import type { LearnedImageCodec } from '../codecs/image/index.js';
+import type { Modality, Picture } from '../codecs/types.js';
+import { decode, inspect } from '../src/api.js';
+import { crc32 } from '../src/container/crc32.js';
+import { readContainer } from '../src/container/index.js';
+import { InputError } from '../src/errors.js';
+import { loadModel } from '../src/models.js';
+import { PACKAGE_ROOT } from '../src/paths.js';
+
+/** Per-case time limit: anything slower counts as a hang. */
+export const CASE_LIMIT_MS = 5000;
+
+// ---------------------------------------------------------------------------------------
+// Targets
+
+/** What the harness needs of a modality: valid files to damage, and a decoder. */
+export interface FuzzTarget {
+  modality: Modality;
+  /** Valid `.lc` files of this modality, small enough that decoding one takes well under a second. */
+  samples(): Promise<{ name: string; bytes: Uint8Array }[]>;
+  /** Decodes like the CLI does (header first, then the media); resolves with a summary. */
+  decode(bytes: Uint8Array): Promise<string>;
+}
+
+async function photo(width: number, height: number, left: number, top: number): Promise<Picture> {
+  const { data, info } = await sharp(path.join(PACKAGE_ROOT, 'samples', 'landscape.png'))
+    .extract({ left, top, width, height })
+    .removeAlpha()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return { width: info.width, height: info.height, data: new Uint8Array(data) };
+}
+
+/** A soft disc of opacity: a realistic alpha plane. */
+function disc(w: number, h: number): Uint8Array {
+  const a = new Uint8Array(w * h);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) a[y * w + x] = Math.max(0, Math.min(255, Math.round((h / 2.5 - Math.hypot(x - w / 2, y - h / 2)) * 40)));
+  }
+  return a;
+}
+
+export const IMAGE_TARGET: FuzzTarget = {
+  modality: 'image',
+  async samples() {
+    const codec = loadModel('hyperprior-mse') as LearnedImageCodec;
+    const rgb = await photo(160, 96, 150, 40); // 3 × 2 tiles of 64: sections to swap
+    const rgba: Picture = { ...(await photo(96, 64, 20, 250)), alpha: disc(96, 64) };
+    const gray: Picture = { ...(await photo(72, 56, 300, 200)), grayscale: true };
+    const g = gray.data;
+    for (let i = 0; i < g.length; i += 3) g[i] = g[i + 1] = g[i + 2] = Math.round((g[i]! + g[i + 1]! + g[i + 2]!) / 3);
+    return [
+      { name: 'rgb-6-tiles', bytes: await codec.encode(rgb, 2, { tile: 64 }) },
+      { name: 'rgba-2-tiles', bytes: await codec.encode(rgba, 5, { tile: 64 }) },
+      { name: 'gray-1-tile', bytes: await codec.encode(gray, 0) },
+    ];
+  },
+  async decode(bytes) {
+    const info = inspect(bytes);
+    const media = await decode(bytes);
+    if (media.modality !== 'image') throw new Error(`decoded ${media.modality} from an image file`);
+    const img = media.image;
+    if (img.width !== info.width || img.height !== info.height || img.data.length !== img.width * img.height * 3) {
+      throw new Error(`decoded image ${img.width}x${img.height} does not match its header ${info.width}x${info.height}`);
+    }
+    return `${img.width}x${img.height}${img.alpha ? '+alpha' : ''}${img.grayscale ? ' gray' : ''}`;
+  },
+};
+
+/**
+ * Fuzz targets by modality. TODO when the modalities land: audio (sample-rate / channel /
+ * length fields, chunked sections) and video (frame count, per-frame sections, GOP
+ * references): each needs only samples() and decode().
+ */
+export const FUZZ_TARGETS: Partial<Record<Modality, FuzzTarget>> = { image: IMAGE_TARGET };
+
+// ---------------------------------------------------------------------------------------
+// A raw view of the container: every field as read, re-serializable with any values.
+
+interface RawFile {
+  magic: number[];
+  version: number;
+  modality: number;
+  name: Uint8Array;
+  hash: Uint8Array;
+  quality: number;
+  shape: number[];
+  /** Declared section count; normally sections.length. */
+  sectionCount: number;
+  sections: Uint8Array[];
+  /** Declared length of each section; normally its length. */
+  sectionLengths: number[];
+}
+
+function pushVarint(out: number[], v: number): void {
+  while (v >= 0x80) {
+    out.push((v % 0x80) | 0x80);
+    v = Math.floor(v / 0x80);
+  }
+  out.push(v);
+}
+
+/**
+ * Serializes `f` as the format lays it out (independently of the container module), with a
+ * fresh CRC; `marks` are the offsets where each field and section ends.
+ */
+function serialize(f: RawFile): { bytes: Uint8Array; marks: number[] } {
+  const out: number[] = [];
+  const marks: number[] = [];
+  const mark = (): void => void marks.push(out.length);
+  out.push(...f.magic);
+  mark();
+  out.push(f.version & 255);
+  mark();
+  out.push(f.modality & 255);
+  mark();
+  out.push(f.name.length & 255, ...f.name);
+  mark();
+  out.push(...f.hash);
+  mark();
+  out.push(f.quality & 255);
+  mark();
+  out.push(f.shape.length & 255);
+  for (const v of f.shape) {
+    pushVarint(out, v);
+    mark();
+  }
+  pushVarint(out, f.sectionCount);
+  mark();
+  f.sections.forEach((s, i) => {
+    pushVarint(out, f.sectionLengths[i]!);
+    mark();
+    for (const b of s) out.push(b);
+    mark();
+  });
+  const body = Uint8Array.from(out);
+  const crc = crc32(body);
+  const bytes = new Uint8Array(body.length + 4);
+  bytes.set(body);
+  bytes.set([crc >>> 24, (crc >>> 16) & 255, (crc >>> 8) & 255, crc & 255], body.length);
+  return { bytes, marks };
+}
+
+function parse(bytes: Uint8Array): RawFile {
+  const c = readContainer(bytes);
+  const name = new TextEncoder().encode(c.model);
+  return {
+    magic: [bytes[0]!, bytes[1]!],
+    version: bytes[2]!,
+    modality: bytes[3]!,
+    name,
+    hash: c.modelHash,
+    quality: c.quality,
+    shape: c.shape.slice(),
+    sectionCount: c.sections.length,
+    sections: c.sections.map((s) => s.slice()),
+    sectionLengths: c.sections.map((s) => s.length),
+  };
+}
+
+/** Writes a fresh CRC over everything but the last 4 bytes (which must exist). */
+function fixCrc(bytes: Uint8Array): Uint8Array {
+  if (bytes.length < 4) return bytes;
+  const end = bytes.length - 4;
+  const crc = crc32(bytes, 0, end);
+  bytes.set([crc >>> 24, (crc >>> 16) & 255, (crc >>> 8) & 255, crc & 255], end);
+  return bytes;
+}
+
+/** Appends a CRC of `body`: what a truncated file looks like when its writer finished it. */
+function withCrc(body: Uint8Array): Uint8Array {
+  const out = new Uint8Array(body.length + 4);
+  out.set(body);
+  return fixCrc(out);
+}
+
+// ---------------------------------------------------------------------------------------
+// Mutations
+
+/** Deterministic generator (splitmix32) for one case. */
+function rngFor(seed: number, id: number): () => number {
+  let s = (Math.imul(seed, 0x9e3779b1) ^ Math.imul(id + 1, 0x85ebca77)) >>> 0;
+  return () => {
+    s = (s + 0x9e3779b9) >>> 0;
+    let z = s;
+    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
+    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+    return ((z ^ (z >>> 16)) >>> 0) / 4294967296;
+  };
+}
+
+type Rng = () => number;
+const int = (r: Rng, n: number): number => Math.floor(r() * n);
+const pick = <T>(r: Rng, a: readonly T[]): T => a[int(r, a.length)]!;
+
+function randomBytes(r: Rng, n: number): Uint8Array {
+  return Uint8Array.from({ length: n }, () => int(r, 256));
+}
+
+/** Interesting integers for header fields: edges of every width the format and JS use. */
+const EDGE_VALUES = [0, 1, 2, 3, 4, 5, 7, 63, 64, 65, 127, 128, 255, 256, 1023, 1024, 1025, 4096, 65535, 65536, 2 ** 20, 2 ** 27, 2 ** 27 + 1, 2 ** 31 - 1, 2 ** 31, 2 ** 32, 2 ** 40, 2 ** 53 - 1];
+
+export interface FuzzCase {
+  id: number;
+  kind: string;
+  detail: string;
+  bytes: Uint8Array;
+}
+
+type Mutator = (base: Uint8Array, r: Rng) => { detail: string; bytes: Uint8Array };
+
+function editFile(base: Uint8Array, edit: (f: RawFile) => string): { detail: string; bytes: Uint8Array } {
+  const f = parse(base);
+  const detail = edit(f);
+  return { detail, bytes: serialize(f).bytes };
+}
+
+const MUTATORS: Record<string, { weight: number; run: Mutator }> = {
+  'bit-flip': {
+    weight: 1,
+    run(base, r) {
+      const b = base.slice();
+      const n = 1 + int(r, 4);
+      for (let i = 0; i < n; i++) b[int(r, b.length)]! ^= 1 << int(r, 8);
+      return { detail: `${n} flips, CRC left as is`, bytes: b };
+    },
+  },
+  'bit-flip+crc': {
+    weight: 6,
+    run(base, r) {
+      const b = base.slice();
+      const n = 1 + int(r, 8);
+      for (let i = 0; i < n; i++) b[int(r, b.length - 4)]! ^= 1 << int(r, 8);
+      return { detail: `${n} flips, CRC fixed`, bytes: fixCrc(b) };
+    },
+  },
+  'byte-overwrite+crc': {
+    weight: 3,
+    run(base, r) {
+      const b = base.slice();
+      const at = int(r, b.length - 4);
+      const n = Math.min(1 + int(r, 32), b.length - 4 - at);
+      b.set(randomBytes(r, n), at);
+      return { detail: `${n} random bytes at ${at}, CRC fixed`, bytes: fixCrc(b) };
+    },
+  },
+  'truncate-boundary': {
+    weight: 3,
+    run(base, r) {
+      const { marks } = serialize(parse(base));
+      const at = pick(r, [0, 1, ...marks, base.length - 4, base.length - 1]);
+      const fix = r() < 0.7;
+      const cut = base.subarray(0, at);
+      return { detail: `cut at boundary ${at}${fix ? ', CRC appended' : ''}`, bytes: fix ? withCrc(cut) : cut.slice() };
+    },
+  },
+  'truncate-random': {
+    weight: 2,
+    run(base, r) {
+      const at = int(r, base.length);
+      const fix = r() < 0.5;
+      const cut = base.subarray(0, at);
+      return { detail: `cut at ${at}${fix ? ', CRC appended' : ''}`, bytes: fix ? withCrc(cut) : cut.slice() };
+    },
+  },
+  'random-bytes': {
+    weight: 1,
+    run(base, r) {
+      const n = pick(r, [0, 1, 2, 3, 4, 7, 8, 16, 40, 200, base.length, 5000]);
+      const b = randomBytes(r, n);
+      const valid = r() < 0.6 && n >= 8;
+      if (valid) b.set([0x4c, 0x43, 1, pick(r, [1, 2, 3])]); // a plausible header start
+      return { detail: `${n} random bytes${valid ? ' behind LC magic, CRC fixed' : ''}`, bytes: valid ? fixCrc(b) : b };
+    },
+  },
+  'header-field': {
+    weight: 6,
+    run(base, r) {
+      return editFile(base, (f) => {
+        const field = pick(r, ['magic', 'version', 'modality', 'name', 'hash', 'quality', 'shape-count', 'width', 'height', 'tile', 'channels']);
+        switch (field) {
+          case 'magic':
+            f.magic = [int(r, 256), int(r, 256)];
+            return `magic ${f.magic}`;
+          case 'version':
+            f.version = pick(r, [0, 2, 3, 255]);
+            return `version ${f.version}`;
+          case 'modality':
+            f.modality = pick(r, [0, 2, 3, 4, 255]);
+            return `modality ${f.modality}`;
+          case 'name': {
+            const names = ['hyperprior-msf', 'hyperprior', 'x', '../../etc/passwd', 'hyperprior-mse ', 'HYPERPRIOR-MSE'];
+            f.name = r() < 0.2 ? randomBytes(r, int(r, 40)) : new TextEncoder().encode(pick(r, names));
+            return `model name ${JSON.stringify(new TextDecoder().decode(f.name))}`;
+          }
+          case 'hash':
+            f.hash[int(r, 4)]! ^= 1 + int(r, 255);
+            return 'model hash';
+          case 'quality':
+            f.quality = pick(r, [0, 1, 3, 6, 7, 8, 9, 100, 255]);
+            return `quality ${f.quality}`;
+          case 'shape-count': {
+            const n = pick(r, [0, 1, 2, 3, 5, 16, 17, 255]);
+            while (f.shape.length < n) f.shape.push(pick(r, EDGE_VALUES));
+            f.shape.length = n;
+            return `${n} shape values`;
+          }
+          default: {
+            const i = { width: 0, height: 1, tile: 2, channels: 3 }[field]!;
+            const v = r() < 0.7 ? pick(r, EDGE_VALUES) : Math.max(0, (f.shape[i] ?? 0) + int(r, 9) - 4);
+            f.shape[i] = v;
+            return `${field} ${v}`;
+          }
+        }
+      });
+    },
+  },
+  sections: {
+    weight: 6,
+    run(base, r) {
+      return editFile(base, (f) => {
+        const n = f.sections.length;
+        const i = int(r, n), j = int(r, n);
+        const op = pick(r, ['swap', 'duplicate', 'remove', 'replace', 'empty', 'append', 'reverse']);
+        switch (op) {
+          case 'swap':
+            [f.sections[i], f.sections[j]] = [f.sections[j]!, f.sections[i]!];
+            break;
+          case 'duplicate':
+            f.sections.splice(i, 0, f.sections[i]!);
+            break;
+          case 'remove':
+            f.sections.splice(i, 1);
+            break;
+          case 'replace':
+            f.sections[i] = f.sections[j]!;
+            break;
+          case 'empty':
+            f.sections[i] = new Uint8Array(int(r, 9));
+            break;
+          case 'append':
+            f.sections.push(randomBytes(r, int(r, 64)));
+            break;
+          case 'reverse':
+            f.sections.reverse();
+            break;
+        }
+        f.sectionCount = f.sections.length;
+        f.sectionLengths = f.sections.map((s) => s.length);
+        return `${op} ${i},${j} (${n} → ${f.sections.length} sections), CRC fixed`;
+      });
+    },
+  },
+  huge: {
+    weight: 4,
+    run(base, r) {
+      return editFile(base, (f) => {
+        const what = pick(r, ['dimensions', 'section-count', 'section-length', 'dimensions+sections']);
+        const huge = (): number => pick(r, [2 ** 16, 20000, 2 ** 20, 2 ** 27, 2 ** 31, 2 ** 40, 2 ** 53 - 1]);
+        switch (what) {
+          case 'dimensions':
+            f.shape[0] = huge();
+            f.shape[1] = huge();
+            return `dimensions ${f.shape[0]}x${f.shape[1]}`;
+          case 'section-count':
+            f.sectionCount = pick(r, [f.sections.length + 1, 65536, 65537, 2 ** 31, 2 ** 53 - 1]);
+            return `section count ${f.sectionCount} (${f.sections.length} present)`;
+          case 'section-length': {
+            const i = int(r, f.sections.length);
+            f.sectionLengths[i] = pick(r, [f.sections[i]!.length + 1, 2 ** 31, 2 ** 53 - 1]);
+            return `section ${i} declares ${f.sectionLengths[i]} bytes`;
+          }
+          default: {
+            // As many tiny sections as a big declared image needs: the size guards' case.
+            const tiles = pick(r, [64, 1024, 16384]);
+            f.shape = [64 * tiles, 64, 64, 3];
+            f.sections = Array.from({ length: 2 * tiles }, (_, k) => f.sections[k % f.sections.length]!.subarray(0, 8 + int(r, 16)));
+            f.sectionCount = f.sections.length;
+            f.sectionLengths = f.sections.map((s) => s.length);
+            return `${f.shape[0]}x64 declared with ${2 * tiles} short sections`;
+          }
+        }
+      });
+    },
+  },
+  splice: {
+    weight: 1,
+    run(base, r) {
+      const extra = r() < 0.5 ? base : randomBytes(r, 1 + int(r, 64));
+      const b = new Uint8Array(base.length + extra.length);
+      b.set(base);
+      b.set(extra, base.length);
+      return { detail: `${extra.length} bytes appended${r() < 0.5 ? ', CRC fixed' : ''}`, bytes: r() < 0.5 ? fixCrc(b) : b };
+    },
+  },
+};
+
+const KINDS = Object.keys(MUTATORS);
+const TOTAL_WEIGHT = KINDS.reduce((s, k) => s + MUTATORS[k]!.weight, 0);
+
+/** Case `id` of a run with `seed`, over the target's sample files. */
+export function makeCase(samples: { name: string; bytes: Uint8Array }[], seed: number, id: number): FuzzCase {
+  const r = rngFor(seed, id);
+  const sample = samples[id % samples.length]!;
+  let w = r() * TOTAL_WEIGHT;
+  let kind = KINDS[0]!;
+  for (const k of KINDS) {
+    w -= MUTATORS[k]!.weight;
+    if (w < 0) {
+      kind = k;
+      break;
+    }
+  }
+  const { detail, bytes } = MUTATORS[kind]!.run(sample.bytes, r);
+  return { id, kind, detail: `${sample.name}: ${detail}`, bytes };
+}
+
+/** Every truncation of `bytes` at a field or section boundary, raw and with a CRC appended. */
+export function boundaryTruncations(bytes: Uint8Array): Uint8Array[] {
+  const { marks } = serialize(parse(bytes));
+  const cuts = [...new Set([0, 1, 2, 3, ...marks, bytes.length - 4, bytes.length - 1])].filter((n) => n < bytes.length);
+  return cuts.flatMap((n) => [bytes.slice(0, n), withCrc(bytes.subarray(0, n))]);
+}
+
+// ---------------------------------------------------------------------------------------
+// Running a case
+
+export type Outcome = 'decoded' | 'clean-error' | 'crash' | 'hang';
+
+export interface CaseResult {
+  id: number;
+  kind: string;
+  detail: string;
+  outcome: Outcome;
+  ms: number;
+  /** The decoded summary, or the error's name and message. */
+  message: string;
+}
+
+/** The errors a damaged file may end in: exit code 2 with one line. */
+export function isCleanError(err: unknown): boolean {
+  return err instanceof Error && (err instanceof InputError || err.name === 'EntropyDecodeError');
+}
+
+/** A one-line, non-empty, printable message without a stack: what the CLI prints. */
+export function isOneLine(message: string): boolean {
+  return message.length > 0 && message.length < 400 && !/[\x00-\x1f\x7f]/.test(message);
+}
+
+export async function runCase(target: FuzzTarget, c: FuzzCase): Promise<CaseResult> {
+  const t0 = performance.now();
+  let outcome: Outcome;
+  let message: string;
+  try {
+    message = await target.decode(c.bytes);
+    outcome = 'decoded';
+  } catch (err) {
+    const e = err as Error;
+    message = `${e?.name}: ${e?.message}`;
+    outcome = isCleanError(err) && isOneLine(e.message) ? 'clean-error' : 'crash';
+    if (outcome === 'crash' && e?.stack) message += `\n${e.stack}`;
+  }
+  const ms = performance.now() - t0;
+  if (ms > CASE_LIMIT_MS) outcome = 'hang';
+  return { id: c.id, kind: c.kind, detail: c.detail, outcome, ms, message };
+}
+
+export interface FuzzSummary {
+  cases: number;
+  decoded: number;
+  cleanErrors: number;
+  crashes: number;
+  hangs: number;
+  /** Per mutation kind: [decoded, clean errors, crashes + hangs]. */
+  byKind: Record<string, [number, number, number]>;
+  slowestMs: number;
+  failures: CaseResult[];
+}
+
+export function summarize(results: CaseResult[]): FuzzSummary {
+  const s: FuzzSummary = { cases: 0, decoded: 0, cleanErrors: 0, crashes: 0, hangs: 0, byKind: {}, slowestMs: 0, failures: [] };
+  for (const r of results) {
+    s.cases++;
+    const k = (s.byKind[r.kind] ??= [0, 0, 0]);
+    if (r.outcome === 'decoded') (s.decoded++, k[0]++);
+    else if (r.outcome === 'clean-error') (s.cleanErrors++, k[1]++);
+    else {
+      if (r.outcome === 'crash') s.crashes++;
+      else s.hangs++;
+      k[2]++;
+      s.failures.push(r);
+    }
+    s.slowestMs = Math.max(s.slowestMs, r.ms);
+  }
+  return s;
+}
