@@ -210,7 +210,7 @@ const CASES: Record<string, Case> = {
   'truncated JPEG': { inputs: ['truncated.jpg'], args: enc('truncated.jpg'), code: 2, stderr: /corrupt or truncated image/ },
   'animated GIF': { inputs: ['animated.gif'], args: enc('animated.gif'), code: 2, stderr: /3 pages\/frames; only single images/ },
   'not a media file': { inputs: ['notes.txt'], args: enc('notes.txt'), code: 2, stderr: /not an image in a supported format/ },
-  'audio file given to the image codec': { inputs: ['sound.wav'], args: enc('sound.wav'), code: 2, stderr: /audio input is not supported yet/ },
+  'audio file given to the image model': { inputs: ['sound.wav'], args: enc('sound.wav', '-m', 'hyperprior-mse'), code: 2, stderr: /model hyperprior-mse codes image, not audio/ },
   'an .lc file given to encode': { inputs: ['photo.lc'], args: enc('photo.lc', '-o', 'X/again.lc'), code: 2, stderr: /already an \.lc file/ },
 
   // --- .lc inputs that must be refused (exit 2) ---

@@ -45,8 +45,8 @@ describe('registry', () => {
 
   it('declares the same quality range as the codec enforces, and a default sweep inside it', async () => {
     for (const name of BASELINES) {
-      const entry = getCodecEntry(name);
-      const codec = (await getCodec(name)) as ImageCodec & { qualityRange: readonly [number, number] };
+      const entry = getCodecEntry(name, 'image');
+      const codec = (await getCodec(name, 'image')) as ImageCodec & { qualityRange: readonly [number, number] };
       expect(codec.qualityRange, name).toEqual(entry.qualityRange);
       expect(codec.qualities.every((q) => q >= codec.qualityRange[0] && q <= codec.qualityRange[1])).toBe(true);
       expect([...codec.qualities].sort((a, b) => a - b)).toEqual(codec.qualities);
