@@ -6,6 +6,8 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { modelsDir } from '../src/paths.js';
+import { msSsimDb } from '../src/eval/bdrate.js';
+import { bdRateOf } from '../src/eval/runner.js';
 import type { EvalResults } from '../src/eval/types.js';
 
 const [file, command] = process.argv.slice(2);
@@ -24,8 +26,15 @@ for (const [name, points] of Object.entries(results.codecs)) {
     modality: results.modality,
     anchor: results.anchor,
     points,
-    bd_rate_vs_anchor: results.bd_rate[name],
-    bd_rate_all: results.bd_rate,
+    // BD-rate (%) of this model against every other codec of the run (negative = fewer bits).
+    bd_rate_vs: Object.fromEntries(
+      Object.entries(results.codecs)
+        .filter(([other]) => other !== name)
+        .map(([other, anchor]) => [other, {
+          psnr: bdRateOf(anchor, points, 'bpp', 'psnr'),
+          ms_ssim: bdRateOf(anchor, points, 'bpp', 'ms_ssim', msSsimDb),
+        }]),
+    ),
   };
   writeFileSync(cardPath, JSON.stringify(card, null, 2) + '\n');
   process.stdout.write(`${name}: card updated (${points.length} points)\n`);
