@@ -12,7 +12,8 @@ import { decode, encode, inspect } from '../src/api.js';
 import { evaluate } from '../src/eval/runner.js';
 import { readImage } from '../src/io/image.js';
 import { psnr } from '../src/metrics/image.js';
-import { PACKAGE_ROOT } from '../src/paths.js';
+import { PACKAGE_ROOT, sharedDataDir } from '../src/paths.js';
+import { readdirSync } from 'node:fs';
 
 const run = promisify(execFile);
 const CLI = join(PACKAGE_ROOT, 'dist', 'src', 'cli', 'main.js');
@@ -86,4 +87,23 @@ describe('hyperprior-mse through the CLI', () => {
     expect(readFileSync(lc).equals(before)).toBe(false);
     expect(existsSync(lc)).toBe(true);
   });
+});
+
+const kodak = sharedDataDir() ? join(sharedDataDir()!, 'images', 'kodak') : undefined;
+if (!kodak) console.warn('skipping the Kodak round trip: ../shared/data is absent');
+
+describe('hyperprior-mse on all of Kodak', () => {
+  it.skipIf(!kodak)('round-trips every Kodak image through the library: same size, finite PSNR, bits = file length', async () => {
+    const files = readdirSync(kodak!).filter((f) => f.endsWith('.png')).sort();
+    expect(files).toHaveLength(24);
+    for (const f of files) {
+      const img = await readImage(join(kodak!, f));
+      const bytes = await encode(img, { quality: 2 });
+      expect(inspect(bytes).bpp).toBeCloseTo((bytes.length * 8) / (img.width * img.height), 12);
+      const back = await decode(bytes);
+      if (back.modality !== 'image') throw new Error('expected an image');
+      expect([back.image.width, back.image.height]).toEqual([img.width, img.height]);
+      expect(Number.isFinite(psnr(img, back.image))).toBe(true);
+    }
+  }, 600_000);
 });
