@@ -50,6 +50,22 @@ export function defaultScaleTable(min = SCALE_MIN, max = SCALE_MAX, levels = SCA
   return out;
 }
 
+/**
+ * The scale-table index of a value given ascending integer thresholds: the number of
+ * thresholds t <= v. A model whose hyper-synthesis outputs integers (Ballé et al. 2019) ships
+ * thresholds in its own output units, so picking a table never touches a float.
+ */
+export function indexFromThresholds(thresholds: ArrayLike<number>, v: number): number {
+  let lo = 0;
+  let hi = thresholds.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (thresholds[mid]! <= v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 export class GaussianConditional extends IndexedEntropyModel {
   /** The scales the tables were built for, ascending; table j is the Gaussian of scaleTable[j]. */
   readonly scaleTable: Float64Array;

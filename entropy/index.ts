@@ -33,6 +33,7 @@ export { type EntropyModel, IndexedEntropyModel, blockIndexes } from './model.js
 export { FactorizedModel, type FactorizedBundle } from './factorized.js';
 export {
   GaussianConditional,
+  indexFromThresholds,
   type GaussianConditionalBundle,
   type GaussianConditionalOptions,
   defaultScaleTable,

@@ -272,3 +272,13 @@ describe('combining models in a codec', () => {
 });
 
 const PINNED_GAUSSIAN_TABLES = 'a7cf5c5';
+
+describe('indexFromThresholds', () => {
+  it('counts the thresholds at or below a value, on both sides of every threshold', async () => {
+    const { indexFromThresholds } = await import('../entropy/index.js');
+    const T = [-5, 0, 0, 7, 1000];
+    const expected: [number, number][] = [[-6, 0], [-5, 1], [-1, 1], [0, 3], [6, 3], [7, 4], [999, 4], [1000, 5], [2 ** 31, 5]];
+    for (const [v, want] of expected) expect(indexFromThresholds(T, v)).toBe(want);
+    expect(indexFromThresholds([], 3)).toBe(0);
+  });
+});

@@ -14,6 +14,7 @@
  * Only integers decide probabilities (z_hat, the integer h_s output, integer thresholds), so a
  * file decodes bit-exactly in its symbols whatever the thread count, graph optimization or backend.
  */
+import { indexFromThresholds } from '../../entropy/index.js';
 import { CorruptFileError } from '../../src/container/index.js';
 import { InputError } from '../../src/errors.js';
 import { getSession, ort, run1, type RuntimeOptions } from '../../src/runtime/onnx.js';
@@ -182,20 +183,10 @@ export class AudioHyperpriorModel {
       for (let t = 0; t < zFrames; t++) {
         const i = c * frames + t * r + j;
         mu[i] = acc[muRow + t]! * k + b;
-        index[i] = countAtMost(T, acc[sRow + t]!);
+        index[i] = indexFromThresholds(T, acc[sRow + t]!);
       }
     }
     return { mu, index };
   }
 }
 
-/** Number of sorted thresholds t with t <= v. */
-function countAtMost(T: number[], v: number): number {
-  let lo = 0, hi = T.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (T[mid]! <= v) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}

@@ -13,6 +13,7 @@
  * so a file decodes bit-exactly whatever the thread count, graph optimization or backend.
  * Large images are cut into independent tiles (TILE pixels by default) to bound memory.
  */
+import { indexFromThresholds } from '../../entropy/index.js';
 import { CorruptFileError } from '../../src/container/index.js';
 import { InputError } from '../../src/errors.js';
 import { getSession, ort, run1, type RuntimeOptions } from '../../src/runtime/onnx.js';
@@ -237,7 +238,7 @@ export class HyperpriorImageCodec {
       const muBase = c * yPlane, sBase = (M + c) * yPlane;
       for (let i = 0; i < yPlane; i++) {
         mu[muBase + i] = acc[muBase + i]! * k + b;
-        index[muBase + i] = countAtMost(T, acc[sBase + i]!);
+        index[muBase + i] = indexFromThresholds(T, acc[sBase + i]!);
       }
     }
     return { mu, index, acc };
@@ -249,17 +250,6 @@ export function quantizeZ(z: Float32Array): Int32Array {
   const zHat = new Int32Array(z.length);
   for (let i = 0; i < z.length; i++) zHat[i] = Math.max(-(1 << 24), Math.min(1 << 24, Math.round(z[i]!)));
   return zHat;
-}
-
-/** Number of sorted thresholds t with t <= v. */
-function countAtMost(T: number[], v: number): number {
-  let lo = 0, hi = T.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (T[mid]! <= v) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 function scaleChannels(a: Float32Array, gains: number[], plane: number): void {
