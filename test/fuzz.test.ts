@@ -78,7 +78,9 @@ describe('fuzzing .lc decoding (in-process subset)', () => {
     const bogus = writeContainer({ ...c, shape: [64 * 128, 64 * 256, 64, 3], sections });
     const rss0 = process.memoryUsage().rss;
     const t0 = performance.now();
-    await expect(IMAGE_TARGET.decode(bogus)).rejects.toThrow(/too short for the declared image size/);
+    // The length guard or the entropy decoder refuses it, depending on how peaked the model's
+    // tables are (a near-certain symbol costs almost no bits, so a short stream can be legal).
+    await expect(IMAGE_TARGET.decode(bogus)).rejects.toThrow(/too short for the declared image size|truncated/);
     expect(performance.now() - t0).toBeLessThan(CASE_LIMIT_MS);
     expect(process.memoryUsage().rss - rss0).toBeLessThan(256 * 2 ** 20);
   });
