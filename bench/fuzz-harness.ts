@@ -14,14 +14,18 @@
  * Used in-process by test/fuzz.test.ts (a fast subset) and by bench/fuzz.ts (the full run,
  * in a worker with a watchdog).
  */
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
+import type { LearnedAudioCodec } from '../codecs/audio/index.js';
 import type { LearnedImageCodec } from '../codecs/image/index.js';
-import type { Modality, Picture } from '../codecs/types.js';
-import { decode, inspect } from '../src/api.js';
+import type { Audio, Modality, Picture } from '../codecs/types.js';
+import { decode, decodeAudioToWav, inspect, type FileInfo } from '../src/api.js';
 import { crc32 } from '../src/container/crc32.js';
 import { readContainer } from '../src/container/index.js';
 import { InputError } from '../src/errors.js';
+import { inspectWav, resample } from '../src/io/audio.js';
 import { loadModel } from '../src/models.js';
 import { PACKAGE_ROOT } from '../src/paths.js';
 
@@ -31,13 +35,35 @@ export const CASE_LIMIT_MS = 5000;
 // ---------------------------------------------------------------------------------------
 // Targets
 
-/** What the harness needs of a modality: valid files to damage, and a decoder. */
+/**
+ * What the harness needs of a modality: valid files to damage, and a decoder. Adding a
+ * modality is one object (see IMAGE_TARGET, AUDIO_TARGET) and one line in FUZZ_TARGETS;
+ * bench/fuzz.ts (`--modality`) and test/fuzz.test.ts pick it up from there.
+ */
 export interface FuzzTarget {
   modality: Modality;
+  /**
+   * Names of the header's shape values, in order (docs/FORMAT.md): the header-field
+   * mutation changes one of them by name.
+   */
+  shapeFields: readonly string[];
   /** Valid `.lc` files of this modality, small enough that decoding one takes well under a second. */
   samples(): Promise<{ name: string; bytes: Uint8Array }[]>;
-  /** Decodes like the CLI does (header first, then the media); resolves with a summary. */
+  /**
+   * Decodes like the CLI does (header first, then the media) and checks the result against
+   * the header; resolves with a summary.
+   */
   decode(bytes: Uint8Array): Promise<string>;
+  /** Indexes of the shape values that scale the decoded size (the `huge` mutation); default [0, 1]. */
+  sizeFields?: readonly number[];
+  /**
+   * Optional: a huge declared size with as many short sections as the header then needs, so
+   * that only the decoder's size guards (not the section count) stand between it and a huge
+   * allocation. Edits `f` in place and describes the edit.
+   */
+  bomb?(f: RawFile, r: Rng): string;
+  /** Cases of the fast in-process subset (test/fuzz.test.ts); default 150. */
+  fastCases?: number;
 }
 
 async function photo(width: number, height: number, left: number, top: number): Promise<Picture> {
@@ -58,8 +84,17 @@ function disc(w: number, h: number): Uint8Array {
   return a;
 }
 
+/** `sections` copies of short prefixes (8..23 bytes) of the file's own sections. */
+function stubSections(f: RawFile, r: Rng, sections: number): void {
+  f.sections = Array.from({ length: sections }, (_, k) => f.sections[k % f.sections.length]!.subarray(0, 8 + int(r, 16)));
+  f.sectionCount = f.sections.length;
+  f.sectionLengths = f.sections.map((s) => s.length);
+}
+
 export const IMAGE_TARGET: FuzzTarget = {
   modality: 'image',
+  shapeFields: ['width', 'height', 'tile', 'channels'],
+  fastCases: 300,
   async samples() {
     const codec = loadModel('hyperprior-mse') as LearnedImageCodec;
     const rgb = await photo(160, 96, 150, 40); // 3 × 2 tiles of 64: sections to swap
@@ -83,19 +118,137 @@ export const IMAGE_TARGET: FuzzTarget = {
     }
     return `${img.width}x${img.height}${img.alpha ? '+alpha' : ''}${img.grayscale ? ' gray' : ''}`;
   },
+  bomb(f, r) {
+    // As many tiny sections as a big declared image needs: the size guards' case.
+    const tiles = pick(r, [64, 1024, 16384]);
+    f.shape = [64 * tiles, 64, 64, 3];
+    stubSections(f, r, 2 * tiles);
+    return `${f.shape[0]}x64 declared with ${2 * tiles} short sections`;
+  },
+};
+
+/** A deterministic test signal: two tones and low-passed noise, different per channel. */
+function testSignal(sampleRate: number, channels: number, seconds: number, seed: number): Audio {
+  const n = Math.round(sampleRate * seconds);
+  let s = (seed * 2654435761) >>> 0 || 1;
+  return {
+    sampleRate,
+    channels: Array.from({ length: channels }, (_, c) => {
+      const x = new Float32Array(n);
+      let lp = 0;
+      const f1 = 110 * (c + 2), f2 = 1375 + 250 * c;
+      for (let i = 0; i < n; i++) {
+        s ^= s << 13;
+        s ^= s >>> 17;
+        s ^= s << 5;
+        lp = 0.8 * lp + 0.2 * ((s >>> 0) / 2 ** 31 - 1);
+        const t = i / sampleRate;
+        x[i] = 0.3 * Math.sin(2 * Math.PI * f1 * t) + 0.15 * Math.sin(2 * Math.PI * f2 * t) * (i < n / 2 ? 1 : 0.3) + 0.2 * lp;
+      }
+      return x;
+    }),
+  };
+}
+
+/**
+ * decodeAudioToWav into a fresh directory: the WAV must match the header, and nothing else
+ * (no temporary file) may be left there, whether the decode succeeds or fails.
+ */
+async function decodeAudioToWavChecked(bytes: Uint8Array, info: FileInfo): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'lcodec-fuzz-audio-'));
+  const out = path.join(dir, 'out.wav');
+  let failure: unknown;
+  let summary = '';
+  try {
+    await decodeAudioToWav(bytes, out);
+    const wav = inspectWav(new Uint8Array(await readFile(out)), out);
+    if (wav.sampleRate !== info.sampleRate || wav.channels !== info.channels || wav.frames !== info.samples) {
+      throw new Error(`WAV ${wav.channels} ch × ${wav.frames} at ${wav.sampleRate} Hz does not match its header ${info.channels} ch × ${info.samples} at ${info.sampleRate} Hz`);
+    }
+    summary = `${wav.channels} ch × ${wav.frames} samples at ${wav.sampleRate} Hz (WAV)`;
+  } catch (err) {
+    failure = err;
+  }
+  const left = (await readdir(dir)).filter((f) => f !== 'out.wav' || failure !== undefined);
+  await rm(dir, { recursive: true, force: true });
+  if (left.length > 0) throw new Error(`decodeAudioToWav left ${left.join(', ')} behind${failure ? ` after ${String(failure)}` : ''}`);
+  if (failure !== undefined) throw failure;
+  return summary;
+}
+
+/** The audio model's rate and frame size, for the bomb below (checked against the model in samples()). */
+const AUDIO_MODEL_RATE = 24000;
+const AUDIO_HOP = 320;
+
+export const AUDIO_TARGET: FuzzTarget = {
+  modality: 'audio',
+  shapeFields: ['sampleRate', 'channels', 'samples', 'chunkFrames', 'channelCoding'],
+  sizeFields: [2, 3],
+  fastCases: 300,
+  async samples() {
+    const codec = loadModel('audio-hyperprior') as LearnedAudioCodec;
+    const m = codec.model;
+    if (m.sampleRate !== AUDIO_MODEL_RATE || m.hop !== AUDIO_HOP) throw new Error('fuzz-harness: the audio model changed its rate or hop; update AUDIO_TARGET');
+    /** Codes `audio` at `quality`, `chunkFrames` latent frames per chunk (more chunks: more sections to swap). */
+    const code = async (audio: Audio, quality: number, chunkFrames?: number): Promise<Uint8Array> => {
+      const pcm = audio.sampleRate === m.sampleRate ? audio : await resample(audio, m.sampleRate);
+      const n = audio.channels[0]!.length;
+      async function* once(): AsyncGenerator<Audio> {
+        yield pcm;
+      }
+      return codec.encodeStream(once(), { sampleRate: audio.sampleRate, channels: audio.channels.length, samples: () => n }, quality, { chunkFrames });
+    };
+    return [
+      { name: 'mono-24k-q0', bytes: await code(testSignal(24000, 1, 0.3, 1), 0) },
+      { name: 'stereo-44k-q1', bytes: await code(testSignal(44100, 2, 0.25, 2), 1) },
+      { name: 'mono-8k-q2', bytes: await code(testSignal(8000, 1, 0.4, 3), 2) },
+      { name: 'stereo-24k-q2-2-chunks', bytes: await code(testSignal(24000, 2, 0.5, 4), 2, 20) },
+      { name: 'mono-16k-q1-3-chunks', bytes: await code(testSignal(16000, 1, 0.3, 5), 1, 8) },
+      { name: '3ch-48k-q0', bytes: await code(testSignal(48000, 3, 0.2, 6), 0) },
+    ];
+  },
+  async decode(bytes) {
+    const info = inspect(bytes);
+    // Files of odd length take the path of `lcodec decode` (chunk by chunk into a WAV file),
+    // the others the library's in-memory decode.
+    if (bytes.length % 2 === 1) return decodeAudioToWavChecked(bytes, info);
+    const media = await decode(bytes);
+    if (media.modality !== 'audio') throw new Error(`decoded ${media.modality} from an audio file`);
+    const a = media.audio;
+    if (a.sampleRate !== info.sampleRate || a.channels.length !== info.channels || a.channels.some((c) => c.length !== info.samples)) {
+      throw new Error(
+        `decoded audio ${a.channels.length} ch × ${a.channels[0]?.length} samples at ${a.sampleRate} Hz does not match its header ` +
+          `${info.channels} ch × ${info.samples} at ${info.sampleRate} Hz`,
+      );
+    }
+    return `${a.channels.length} ch × ${info.samples} samples at ${a.sampleRate} Hz`;
+  },
+  bomb(f, r) {
+    // A long declared signal (up to ~4 days) whose every chunk is a stub: the decoder must
+    // refuse it before allocating the output or running the model on a huge chunk.
+    const chunks = pick(r, [64, 1024, 16384]);
+    const chunkFrames = pick(r, [600, 4096, 65536]);
+    const rate = f.shape[0] ?? AUDIO_MODEL_RATE;
+    const channels = f.shape[1] ?? 1;
+    const n = chunks * chunkFrames * AUDIO_HOP - AUDIO_HOP / 2; // model-rate samples: exactly `chunks` chunks
+    f.shape[2] = Math.round((n * rate) / AUDIO_MODEL_RATE);
+    f.shape[3] = chunkFrames;
+    stubSections(f, r, Math.min(2 * chunks * channels, 1 << 16));
+    return `${f.shape[2]} samples at ${rate} Hz in ${chunks} chunks of ${chunkFrames} frames, ${f.sections.length} short sections`;
+  },
 };
 
 /**
- * Fuzz targets by modality. TODO when the modalities land: audio (sample-rate / channel /
- * length fields, chunked sections) and video (frame count, per-frame sections, GOP
- * references): each needs only samples() and decode().
+ * Fuzz targets by modality. Video plugs in the same way when its learned codec lands: a
+ * VIDEO_TARGET with shapeFields, samples() (a few tiny clips: frame count, per-frame
+ * sections, GOP references) and decode(), then `video: VIDEO_TARGET` here.
  */
-export const FUZZ_TARGETS: Partial<Record<Modality, FuzzTarget>> = { image: IMAGE_TARGET };
+export const FUZZ_TARGETS: Partial<Record<Modality, FuzzTarget>> = { image: IMAGE_TARGET, audio: AUDIO_TARGET };
 
 // ---------------------------------------------------------------------------------------
 // A raw view of the container: every field as read, re-serializable with any values.
 
-interface RawFile {
+export interface RawFile {
   magic: number[];
   version: number;
   modality: number;
@@ -207,7 +360,7 @@ function rngFor(seed: number, id: number): () => number {
   };
 }
 
-type Rng = () => number;
+export type Rng = () => number;
 const int = (r: Rng, n: number): number => Math.floor(r() * n);
 const pick = <T>(r: Rng, a: readonly T[]): T => a[int(r, a.length)]!;
 
@@ -225,7 +378,7 @@ export interface FuzzCase {
   bytes: Uint8Array;
 }
 
-type Mutator = (base: Uint8Array, r: Rng) => { detail: string; bytes: Uint8Array };
+type Mutator = (base: Uint8Array, r: Rng, target: FuzzTarget) => { detail: string; bytes: Uint8Array };
 
 function editFile(base: Uint8Array, edit: (f: RawFile) => string): { detail: string; bytes: Uint8Array } {
   const f = parse(base);
@@ -293,9 +446,9 @@ const MUTATORS: Record<string, { weight: number; run: Mutator }> = {
   },
   'header-field': {
     weight: 6,
-    run(base, r) {
+    run(base, r, target) {
       return editFile(base, (f) => {
-        const field = pick(r, ['magic', 'version', 'modality', 'name', 'hash', 'quality', 'shape-count', 'width', 'height', 'tile', 'channels']);
+        const field = pick(r, ['magic', 'version', 'modality', 'name', 'hash', 'quality', 'shape-count', ...target.shapeFields]);
         switch (field) {
           case 'magic':
             f.magic = [int(r, 256), int(r, 256)];
@@ -307,7 +460,7 @@ const MUTATORS: Record<string, { weight: number; run: Mutator }> = {
             f.modality = pick(r, [0, 2, 3, 4, 255]);
             return `modality ${f.modality}`;
           case 'name': {
-            const names = ['hyperprior-msf', 'hyperprior', 'x', '../../etc/passwd', 'hyperprior-mse ', 'HYPERPRIOR-MSE'];
+            const names = nearNames(new TextDecoder().decode(f.name));
             f.name = r() < 0.2 ? randomBytes(r, int(r, 40)) : new TextEncoder().encode(pick(r, names));
             return `model name ${JSON.stringify(new TextDecoder().decode(f.name))}`;
           }
@@ -324,7 +477,7 @@ const MUTATORS: Record<string, { weight: number; run: Mutator }> = {
             return `${n} shape values`;
           }
           default: {
-            const i = { width: 0, height: 1, tile: 2, channels: 3 }[field]!;
+            const i = target.shapeFields.indexOf(field);
             const v = r() < 0.7 ? pick(r, EDGE_VALUES) : Math.max(0, (f.shape[i] ?? 0) + int(r, 9) - 4);
             f.shape[i] = v;
             return `${field} ${v}`;
@@ -371,15 +524,13 @@ const MUTATORS: Record<string, { weight: number; run: Mutator }> = {
   },
   huge: {
     weight: 4,
-    run(base, r) {
+    run(base, r, target) {
       return editFile(base, (f) => {
         const what = pick(r, ['dimensions', 'section-count', 'section-length', 'dimensions+sections']);
         const huge = (): number => pick(r, [2 ** 16, 20000, 2 ** 20, 2 ** 27, 2 ** 31, 2 ** 40, 2 ** 53 - 1]);
         switch (what) {
           case 'dimensions':
-            f.shape[0] = huge();
-            f.shape[1] = huge();
-            return `dimensions ${f.shape[0]}x${f.shape[1]}`;
+            return sizeEdit(f, target, huge);
           case 'section-count':
             f.sectionCount = pick(r, [f.sections.length + 1, 65536, 65537, 2 ** 31, 2 ** 53 - 1]);
             return `section count ${f.sectionCount} (${f.sections.length} present)`;
@@ -388,15 +539,8 @@ const MUTATORS: Record<string, { weight: number; run: Mutator }> = {
             f.sectionLengths[i] = pick(r, [f.sections[i]!.length + 1, 2 ** 31, 2 ** 53 - 1]);
             return `section ${i} declares ${f.sectionLengths[i]} bytes`;
           }
-          default: {
-            // As many tiny sections as a big declared image needs: the size guards' case.
-            const tiles = pick(r, [64, 1024, 16384]);
-            f.shape = [64 * tiles, 64, 64, 3];
-            f.sections = Array.from({ length: 2 * tiles }, (_, k) => f.sections[k % f.sections.length]!.subarray(0, 8 + int(r, 16)));
-            f.sectionCount = f.sections.length;
-            f.sectionLengths = f.sections.map((s) => s.length);
-            return `${f.shape[0]}x64 declared with ${2 * tiles} short sections`;
-          }
+          default:
+            return target.bomb ? target.bomb(f, r) : sizeEdit(f, target, huge);
         }
       });
     },
@@ -413,11 +557,31 @@ const MUTATORS: Record<string, { weight: number; run: Mutator }> = {
   },
 };
 
+/** Sets the target's size fields (default: the first two shape values) to huge values. */
+function sizeEdit(f: RawFile, target: FuzzTarget, huge: () => number): string {
+  const fields = target.sizeFields ?? [0, 1];
+  for (const i of fields) f.shape[i] = huge();
+  return fields.map((i) => `${target.shapeFields[i] ?? `shape[${i}]`} ${f.shape[i]}`).join(', ');
+}
+
+/** Model names one edit away from `name`: another last letter, a prefix, case, a space, a path. */
+function nearNames(name: string): string[] {
+  const last = name.charCodeAt(name.length - 1);
+  return [
+    name.slice(0, -1) + String.fromCharCode(last === 0x7e ? 0x21 : last + 1),
+    name.split('-')[0]!,
+    'x',
+    '../../etc/passwd',
+    `${name} `,
+    name.toUpperCase(),
+  ];
+}
+
 const KINDS = Object.keys(MUTATORS);
 const TOTAL_WEIGHT = KINDS.reduce((s, k) => s + MUTATORS[k]!.weight, 0);
 
 /** Case `id` of a run with `seed`, over the target's sample files. */
-export function makeCase(samples: { name: string; bytes: Uint8Array }[], seed: number, id: number): FuzzCase {
+export function makeCase(target: FuzzTarget, samples: { name: string; bytes: Uint8Array }[], seed: number, id: number): FuzzCase {
   const r = rngFor(seed, id);
   const sample = samples[id % samples.length]!;
   let w = r() * TOTAL_WEIGHT;
@@ -429,7 +593,7 @@ export function makeCase(samples: { name: string; bytes: Uint8Array }[], seed: n
       break;
     }
   }
-  const { detail, bytes } = MUTATORS[kind]!.run(sample.bytes, r);
+  const { detail, bytes } = MUTATORS[kind]!.run(sample.bytes, r, target);
   return { id, kind, detail: `${sample.name}: ${detail}`, bytes };
 }
 

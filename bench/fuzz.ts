@@ -4,7 +4,7 @@
  * on), then a handful of them through the real CLI (exit code, one stderr line, no output
  * file). Prints the counts; exits 1 if any case crashed or hung.
  *
- *   node dist/bench/fuzz.js --cases 10000 --modality image [--seed 1] [--only 1234] [--cli 12] [--json]
+ *   node dist/bench/fuzz.js --cases 10000 --modality image|audio [--seed 1] [--only 1234] [--cli 12] [--json]
  *
  * `--inject-hang <id>` makes case <id> spin forever, to check the watchdog itself.
  *
@@ -71,6 +71,9 @@ function parseArgs(argv: string[]): Options {
   return o;
 }
 
+/** What `lcodec decode` writes by default, per modality. */
+const OUTPUT_EXTENSION: Record<Modality, string> = { image: '.png', audio: '.wav', video: '.y4m' };
+
 function targetFor(modality: Modality): FuzzTarget {
   const t = FUZZ_TARGETS[modality];
   if (!t) throw new Error(`no fuzz target for ${modality} yet (available: ${Object.keys(FUZZ_TARGETS).join(', ')})`);
@@ -84,14 +87,14 @@ async function workerMain(input: WorkerInput): Promise<void> {
   for (const id of input.ids) {
     parentPort!.postMessage({ type: 'start', id } satisfies WorkerMessage);
     if (id === input.injectHang) for (;;);
-    const result = await runCase(target, makeCase(input.samples, input.seed, id));
+    const result = await runCase(target, makeCase(target, input.samples, input.seed, id));
     parentPort!.postMessage({ type: 'done', result, rss: process.memoryUsage().rss } satisfies WorkerMessage);
   }
   parentPort!.postMessage({ type: 'end' } satisfies WorkerMessage);
 }
 
 /** Runs `ids` in workers; a case that takes over the limit is a hang and its worker is replaced. */
-async function runInWorkers(o: Options, ids: number[], samples: WorkerInput['samples'], progress: (n: number) => void) {
+async function runInWorkers(o: Options, target: FuzzTarget, ids: number[], samples: WorkerInput['samples'], progress: (n: number) => void) {
   const results: CaseResult[] = [];
   let peakRss = 0;
   let queue = ids;
@@ -129,12 +132,12 @@ async function runInWorkers(o: Options, ids: number[], samples: WorkerInput['sam
     clearInterval(timer);
     await worker.terminate();
     if (ending.kind === 'hang') {
-      const c = makeCase(samples, o.seed, ending.id);
+      const c = makeCase(target, samples, o.seed, ending.id);
       results.push({ id: ending.id, kind: c.kind, detail: c.detail, outcome: 'hang', ms: CASE_LIMIT_MS, message: 'no result within the time limit' });
       done.add(ending.id);
     } else if (ending.kind === 'died') {
       if (ending.id === null) throw new Error(`fuzz worker failed outside any case: ${ending.why}`);
-      const c = makeCase(samples, o.seed, ending.id);
+      const c = makeCase(target, samples, o.seed, ending.id);
       results.push({ id: ending.id, kind: c.kind, detail: c.detail, outcome: 'crash', ms: 0, message: ending.why });
       done.add(ending.id);
     }
@@ -144,7 +147,7 @@ async function runInWorkers(o: Options, ids: number[], samples: WorkerInput['sam
 }
 
 /** Runs `lcodec decode` on a few cases: exit code 0 with an output, or 2 with one line and none. */
-async function cliChecks(o: Options, results: CaseResult[], samples: WorkerInput['samples']) {
+async function cliChecks(o: Options, target: FuzzTarget, results: CaseResult[], samples: WorkerInput['samples']) {
   const byOutcome = (out: string) => results.filter((r) => r.outcome === out);
   const chosen: CaseResult[] = [];
   const kinds = new Set<string>();
@@ -159,8 +162,8 @@ async function cliChecks(o: Options, results: CaseResult[], samples: WorkerInput
   try {
     for (const r of chosen) {
       const file = path.join(dir, `case-${r.id}.lc`);
-      const out = path.join(dir, `case-${r.id}.png`);
-      await writeFile(file, makeCase(samples, o.seed, r.id).bytes);
+      const out = path.join(dir, `case-${r.id}${OUTPUT_EXTENSION[target.modality]}`);
+      await writeFile(file, makeCase(target, samples, o.seed, r.id).bytes);
       const res = await new Promise<{ code: number; stderr: string }>((resolve) => {
         execFile(process.execPath, [cli, 'decode', file, '-o', out], { timeout: 60_000 }, (err, _stdout, stderr) =>
           resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stderr }),
@@ -190,19 +193,19 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   const samples = await target.samples();
   if (o.only !== undefined) {
-    const c = makeCase(samples, o.seed, o.only);
+    const c = makeCase(target, samples, o.seed, o.only);
     const r = await runCase(target, c);
     process.stdout.write(`case ${c.id} [${c.kind}] ${c.detail}\n  → ${r.outcome} in ${r.ms.toFixed(0)} ms: ${r.message}\n`);
     return;
   }
   const ids = Array.from({ length: o.cases }, (_, i) => i);
   const tty = process.stderr.isTTY;
-  const { results, peakRss } = await runInWorkers(o, ids, samples, (n) => {
+  const { results, peakRss } = await runInWorkers(o, target, ids, samples, (n) => {
     if (tty && (n % 50 === 0 || n === o.cases)) process.stderr.write(`\r${n}/${o.cases} cases`);
   });
   if (tty) process.stderr.write('\n');
   const s = summarize(results.sort((a, b) => a.id - b.id));
-  const cli = await cliChecks(o, results, samples);
+  const cli = await cliChecks(o, target, results, samples);
   const seconds = (performance.now() - t0) / 1000;
   const report = {
     modality: o.modality,

@@ -14,7 +14,7 @@ import { open, readFile } from 'node:fs/promises';
 import { LearnedAudioCodec } from '../codecs/audio/index.js';
 import { LearnedImageCodec } from '../codecs/image/index.js';
 import type { Audio, Codec, Modality, Picture, RgbImage, Video } from '../codecs/types.js';
-import { CorruptFileError, looksLikeContainer, readContainer } from './container/index.js';
+import { type Container, CorruptFileError, looksLikeContainer, readContainer, UnsupportedFileError } from './container/index.js';
 import { InputError, UsageError } from './errors.js';
 import { detectAudioFormat, readAudio, SNIFF_BYTES, writeWav, writeWavChunks } from './io/audio.js';
 import { sniffModality } from './io/detect.js';
@@ -130,14 +130,23 @@ export async function encode(input: EncodeInput, opts: EncodeOptions = {}): Prom
   return encodeImage(await readImage(bytes, { onWarning: opts.onWarning, name }));
 }
 
-/** Decodes an `.lc` bitstream with the model named in its header. */
-export async function decode(bytes: Uint8Array, opts: RuntimeOptions = {}): Promise<DecodedMedia> {
-  const header = readContainer(bytes);
+/**
+ * The installed codec that decodes a file with this header. A model the file names but this
+ * lcodec lacks is bad input (InputError, exit code 2), not a usage error.
+ */
+function codecForFile(header: Container, opts: RuntimeOptions): Codec {
   if (!listModels().some((m) => m.name === header.model)) {
     throw new InputError(`file was made by model '${header.model}', which is not installed (see \`lcodec models\`)`);
   }
   const codec = loadModel(header.model, opts);
   if (codec.modality !== header.modality) throw new InputError(`file says ${header.modality} but model ${header.model} codes ${codec.modality}`);
+  return codec;
+}
+
+/** Decodes an `.lc` bitstream with the model named in its header. */
+export async function decode(bytes: Uint8Array, opts: RuntimeOptions = {}): Promise<DecodedMedia> {
+  const header = readContainer(bytes);
+  const codec = codecForFile(header, opts);
   const media = await codec.decode(bytes);
   if (header.modality === 'audio') return { modality: 'audio', audio: media as Audio, model: header.model, quality: header.quality };
   return { modality: 'image', image: media as Picture, model: header.model, quality: header.quality };
@@ -151,10 +160,12 @@ export async function decode(bytes: Uint8Array, opts: RuntimeOptions = {}): Prom
 export async function decodeAudioToWav(bytes: Uint8Array, path: string, opts: RuntimeOptions = {}): Promise<void> {
   const header = readContainer(bytes);
   if (header.modality !== 'audio') throw new InputError(`this is an ${header.modality} file, not an audio file`);
-  const codec = loadModel(header.model, opts);
-  if (codec.modality !== 'audio') throw new InputError(`file says audio but model ${header.model} codes ${codec.modality}`);
+  const codec = codecForFile(header, opts);
   if (codec instanceof LearnedAudioCodec) {
     const { info } = codec.parse(bytes);
+    if (44 + info.samples * info.channels * 2 > 0xffffffff) {
+      throw new UnsupportedFileError(`audio of ${info.samples} samples × ${info.channels} channels is too long for a WAV file (4 GiB)`);
+    }
     await writeWavChunks(path, codec.decodeChunks(bytes), { sampleRate: info.sampleRate, channels: info.channels, frames: info.samples });
     return;
   }

@@ -1,75 +1,151 @@
 /**
- * Damaged `.lc` files end in a decoded image or a clean one-line error (exit code 2), never
+ * Damaged `.lc` files end in a decoded result or a clean one-line error (exit code 2), never
  * a crash, a hang or a runaway allocation. A fast subset of bench/fuzz.ts (which runs
- * 10,000+ cases): a few hundred cases in-process, every boundary truncation, and a handful
- * through the real CLI.
+ * 10,000+ cases per modality): for every fuzz target (bench/fuzz-harness.ts FUZZ_TARGETS) a
+ * few hundred cases in-process, every boundary truncation, and a handful through the real
+ * CLI; then the regression cases of what the full runs found.
  */
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  AUDIO_TARGET,
   boundaryTruncations,
   CASE_LIMIT_MS,
+  FUZZ_TARGETS,
   IMAGE_TARGET,
   isCleanError,
   makeCase,
   runCase,
   summarize,
   type CaseResult,
+  type FuzzTarget,
 } from '../bench/fuzz-harness.js';
-import { readContainer, writeContainer } from '../src/container/index.js';
+import { decode, decodeAudioToWav } from '../src/api.js';
+import { readContainer, writeContainer, type Container } from '../src/container/index.js';
+import { InputError } from '../src/errors.js';
+import { loadModel } from '../src/models.js';
+import type { LearnedAudioCodec } from '../codecs/audio/index.js';
 import { ensureBuilt, runCli } from './helpers/cli.js';
 
-let samples: { name: string; bytes: Uint8Array }[];
+type Sample = { name: string; bytes: Uint8Array };
+const OUTPUT_EXTENSION = { image: '.png', audio: '.wav', video: '.y4m' } as const;
+
 let dir: string;
+const samplesOf = new Map<FuzzTarget, Sample[]>();
+
+/** A target's sample files, made once per run (and its model sessions loaded). */
+async function loadSamples(target: FuzzTarget): Promise<Sample[]> {
+  let s = samplesOf.get(target);
+  if (!s) {
+    s = await target.samples();
+    await target.decode(s[0]!.bytes); // model sessions load outside any case's clock
+    samplesOf.set(target, s);
+  }
+  return s;
+}
 
 beforeAll(async () => {
   ensureBuilt();
-  samples = await IMAGE_TARGET.samples();
-  await IMAGE_TARGET.decode(samples[0]!.bytes); // model sessions load outside any case's clock
   dir = await mkdtemp(path.join(tmpdir(), 'lcodec-fuzz-'));
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-describe('fuzzing .lc decoding (in-process subset)', () => {
-  it('300 mutated files: 0 crashes, 0 hangs, every error clean and one line, memory bounded', async () => {
-    const results: CaseResult[] = [];
-    const rss0 = process.memoryUsage().rss;
-    let peak = rss0;
-    for (let id = 0; id < 300; id++) {
-      results.push(await runCase(IMAGE_TARGET, makeCase(samples, 20240, id)));
-      peak = Math.max(peak, process.memoryUsage().rss);
-    }
-    const s = summarize(results);
-    const failures = s.failures.map((f) => `case ${f.id} [${f.kind}] ${f.detail}: ${f.outcome}: ${f.message}`);
-    expect(failures).toEqual([]);
-    expect(s.crashes + s.hangs).toBe(0);
-    expect(s.cleanErrors).toBeGreaterThan(200); // the mutations do reach the decoder's checks...
-    expect(s.decoded).toBeGreaterThan(0); // ...and harmless ones still decode
-    expect(Object.keys(s.byKind).length).toBeGreaterThanOrEqual(8);
-    expect(s.slowestMs).toBeLessThan(CASE_LIMIT_MS);
-    expect(peak - rss0).toBeLessThan(1024 * 2 ** 20);
-  });
+for (const target of Object.values(FUZZ_TARGETS) as FuzzTarget[]) {
+  const samples = (): Sample[] => samplesOf.get(target)!;
 
-  it('every truncation at a field or section boundary is a clean error (CRC appended or not)', async () => {
-    for (const { name, bytes } of samples) {
-      for (const cut of boundaryTruncations(bytes)) {
-        const identical = cut.length === bytes.length && Buffer.from(cut).equals(Buffer.from(bytes));
-        try {
-          await IMAGE_TARGET.decode(cut);
-          expect(identical, `${name} cut to ${cut.length} bytes decoded`).toBe(true);
-        } catch (err) {
-          expect(isCleanError(err), `${name} cut to ${cut.length}: ${String(err)}`).toBe(true);
+  describe(`fuzzing ${target.modality} .lc decoding`, () => {
+    beforeAll(async () => {
+      await loadSamples(target);
+    });
+
+    const cases = target.fastCases ?? 150;
+    it(`${cases} mutated files in-process: 0 crashes, 0 hangs, every error clean and one line, memory bounded`, async () => {
+      const results: CaseResult[] = [];
+      const rss0 = process.memoryUsage().rss;
+      let peak = rss0;
+      for (let id = 0; id < cases; id++) {
+        results.push(await runCase(target, makeCase(target, samples(), 20240, id)));
+        peak = Math.max(peak, process.memoryUsage().rss);
+      }
+      const s = summarize(results);
+      const failures = s.failures.map((f) => `case ${f.id} [${f.kind}] ${f.detail}: ${f.outcome}: ${f.message}`);
+      expect(failures).toEqual([]);
+      expect(s.crashes + s.hangs).toBe(0);
+      expect(s.cleanErrors).toBeGreaterThan((cases * 2) / 3); // the mutations do reach the decoder's checks...
+      expect(s.decoded).toBeGreaterThan(0); // ...and harmless ones still decode
+      expect(Object.keys(s.byKind).length).toBeGreaterThanOrEqual(8);
+      expect(s.slowestMs).toBeLessThan(CASE_LIMIT_MS);
+      expect(peak - rss0).toBeLessThan(1024 * 2 ** 20);
+    });
+
+    it('every truncation at a field or section boundary is a clean error (CRC appended or not)', async () => {
+      for (const { name, bytes } of samples()) {
+        for (const cut of boundaryTruncations(bytes)) {
+          const identical = cut.length === bytes.length && Buffer.from(cut).equals(Buffer.from(bytes));
+          try {
+            await target.decode(cut);
+            expect(identical, `${name} cut to ${cut.length} bytes decoded`).toBe(true);
+          } catch (err) {
+            expect(isCleanError(err), `${name} cut to ${cut.length}: ${String(err)}`).toBe(true);
+          }
         }
       }
-    }
+    });
+
+    it('through the CLI: exit 2 with one line and no output for damaged files; exit 0 with an output for intact ones', async () => {
+      const d = path.join(dir, target.modality);
+      await mkdir(d);
+      const first = samples()[0]!.bytes;
+      const cliCases: { bytes: Uint8Array; code: number }[] = [
+        { bytes: first, code: 0 },
+        { bytes: samples()[1 % samples().length]!.bytes.subarray(0, first.length >> 1), code: 2 },
+      ];
+      // Clean errors of different kinds from the mutation set.
+      const kinds = new Set<string>();
+      for (let id = 0; cliCases.length < 7 && id < 200; id++) {
+        const c = makeCase(target, samples(), 99, id);
+        if (kinds.has(c.kind)) continue;
+        const r = await runCase(target, c);
+        if (r.outcome === 'clean-error') {
+          kinds.add(c.kind);
+          cliCases.push({ bytes: c.bytes, code: 2 });
+        }
+      }
+      const ext = OUTPUT_EXTENSION[target.modality];
+      const results = await Promise.all(
+        cliCases.map(async ({ bytes }, i) => {
+          const file = path.join(d, `case-${i}.lc`);
+          await writeFile(file, bytes);
+          return runCli(['decode', file, '-o', path.join(d, `case-${i}${ext}`)]);
+        }),
+      );
+      const files = await readdir(d);
+      results.forEach((r, i) => {
+        expect(r.code, `case ${i}: ${r.stderr}`).toBe(cliCases[i]!.code);
+        if (cliCases[i]!.code === 2) {
+          expect(r.stderr.trimEnd().split('\n'), `case ${i}`).toHaveLength(1);
+          expect(r.stderr).toMatch(/^lcodec: /);
+          expect(files).not.toContain(`case-${i}${ext}`);
+        } else {
+          expect(files).toContain(`case-${i}${ext}`);
+        }
+      });
+      expect(files.filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    });
+  });
+}
+
+describe('image decoder guards', () => {
+  beforeAll(async () => {
+    await loadSamples(IMAGE_TARGET);
   });
 
   it('refuses a huge declared image made of many tiny tiles before allocating it', async () => {
-    const c = readContainer(samples[0]!.bytes);
+    const c = readContainer(samplesOf.get(IMAGE_TARGET)![0]!.bytes);
     // 16384 × 16384 in 64-pixel tiles: 65536 tiles, but the format allows 65536 sections.
     const tiles = 128 * 256;
     // The first tile is intact (so a decoder without the size check would allocate 400 MB
@@ -86,41 +162,86 @@ describe('fuzzing .lc decoding (in-process subset)', () => {
   });
 });
 
-describe('fuzzing .lc decoding through the CLI', () => {
-  it('exit 2 with one line and no output for damaged files; exit 0 with an output for intact ones', async () => {
-    const cases: { bytes: Uint8Array; code: number }[] = [
-      { bytes: samples[0]!.bytes, code: 0 },
-      { bytes: samples[1]!.bytes.subarray(0, 300), code: 2 },
-    ];
-    // Clean errors of different kinds from the mutation set.
-    const kinds = new Set<string>();
-    for (let id = 0; cases.length < 7 && id < 200; id++) {
-      const c = makeCase(samples, 99, id);
-      if (kinds.has(c.kind)) continue;
-      const r = await runCase(IMAGE_TARGET, c);
-      if (r.outcome === 'clean-error') {
-        kinds.add(c.kind);
-        cases.push({ bytes: c.bytes, code: 2 });
-      }
-    }
-    const results = await Promise.all(
-      cases.map(async ({ bytes }, i) => {
-        const file = path.join(dir, `case-${i}.lc`);
-        await writeFile(file, bytes);
-        return runCli(['decode', file, '-o', path.join(dir, `case-${i}.png`)]);
-      }),
-    );
-    const files = await readdir(dir);
-    results.forEach((r, i) => {
-      expect(r.code, `case ${i}: ${r.stderr}`).toBe(cases[i]!.code);
-      if (cases[i]!.code === 2) {
-        expect(r.stderr.trimEnd().split('\n'), `case ${i}`).toHaveLength(1);
-        expect(r.stderr).toMatch(/^lcodec: /);
-        expect(files).not.toContain(`case-${i}.png`);
-      } else {
-        expect(files).toContain(`case-${i}.png`);
-      }
+/** Regression cases of what the audio fuzz runs found (docs/ROBUSTNESS.md). */
+describe('audio decoder guards', () => {
+  const audioFile = (): Container => readContainer(samplesOf.get(AUDIO_TARGET)![0]!.bytes); // mono, 24 kHz, one chunk
+  const outDir = (): string => path.join(dir, 'audio-guards');
+  beforeAll(async () => {
+    await loadSamples(AUDIO_TARGET);
+    await mkdir(outDir(), { recursive: true });
+  });
+
+  /** A z stream of `n` bytes: the real one's start (valid initial states), then zeros. */
+  function padded(z: Uint8Array, n: number): Uint8Array {
+    const out = new Uint8Array(n);
+    out.set(z.subarray(0, Math.min(z.length, n)));
+    return out;
+  }
+
+  it('refuses a long declared signal whose chunks are stubs, before allocating or decoding anything', async () => {
+    // Found by the first run: 16384 chunks of 4096 frames (~21.5 billion samples) over 12-byte
+    // sections made decode() allocate the output from the header (RangeError: Invalid typed array length).
+    const c = audioFile();
+    const chunks = 16384, chunkFrames = 4096;
+    const sections = Array.from({ length: 2 * chunks }, (_, i) => c.sections[i % 2]!.subarray(0, 12));
+    const bogus = writeContainer({ ...c, shape: [24000, 1, chunks * chunkFrames * 320 - 160, chunkFrames, 0], sections });
+    const rss0 = process.memoryUsage().rss;
+    const t0 = performance.now();
+    await expect(decode(bogus)).rejects.toThrow(/chunk 0 is too short for the declared audio length/);
+    await expect(decodeAudioToWav(bogus, path.join(outDir(), 'stubs.wav'))).rejects.toThrow(/too short for the declared audio length/);
+    expect(performance.now() - t0).toBeLessThan(CASE_LIMIT_MS);
+    expect(process.memoryUsage().rss - rss0).toBeLessThan(256 * 2 ** 20);
+    expect(await readdir(outDir())).toEqual([]);
+  });
+
+  describe('a declared length beyond 2^32 samples with z streams long enough to pass that check', () => {
+    // At the highest sample rate the header allows (1.536 MHz), 2^32 + 1 samples are 4 chunks of
+    // 65536 frames at the model's 24 kHz: ~1 MB of z streams is enough to pass the length guard.
+    const declared = 2 ** 32 + 1;
+    const bogus = (): Uint8Array => {
+      const c = audioFile();
+      const full = 65536, last = 13108; // 209716 frames in chunks of 65536
+      const model = (loadModel('audio-hyperprior') as LearnedAudioCodec).model;
+      const zBytes = (frames: number): number => model.minZStreamBytes(frames) + 16;
+      const sections = [full, full, full, last].flatMap((f) => [padded(c.sections[0]!, zBytes(f)), c.sections[1]!]);
+      return writeContainer({ ...c, shape: [1_536_000, 1, declared, full, 0], sections });
+    };
+
+    it('decode() grows its output with the decoded chunks instead of allocating the declared length', async () => {
+      // Before: new Float32Array(2^32 + 1) from the header, a RangeError (a crash, not exit 2).
+      const t0 = performance.now();
+      const err = await decode(bogus()).catch((e: unknown) => e);
+      expect(isCleanError(err), String(err)).toBe(true);
+      expect(performance.now() - t0).toBeLessThan(CASE_LIMIT_MS);
     });
-    expect(files.filter((f) => f.endsWith('.tmp'))).toEqual([]);
+
+    it('lcodec decode refuses it as too long for a WAV file (exit 2), before writing anything', async () => {
+      // Before: writeWavChunks' RangeError, exit code 1.
+      await expect(decodeAudioToWav(bogus(), path.join(outDir(), 'long.wav'))).rejects.toThrow(/too long for a WAV file/);
+      const file = path.join(outDir(), 'long.lc');
+      await writeFile(file, bogus());
+      const r = await runCli(['decode', file, '-o', path.join(outDir(), 'long.wav')]);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(/^lcodec: audio of 4294967297 samples × 1 channels is too long for a WAV file/);
+      expect(await readdir(outDir())).toEqual(['long.lc']);
+      await rm(file);
+    });
+  });
+
+  it('a file naming a model that is not installed is bad input (exit 2) on the WAV path too', async () => {
+    // Found by the first run with the WAV path: `lcodec decode` loaded the named model directly
+    // and exited with code 1 ("unknown model"), as for a mistyped -m option.
+    const bogus = writeContainer({ ...audioFile(), model: 'audio-hyperprioq' });
+    const err = await decodeAudioToWav(bogus, path.join(outDir(), 'other.wav')).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InputError);
+    expect(String(err)).toMatch(/model 'audio-hyperprioq', which is not installed/);
+    const file = path.join(outDir(), 'other.lc');
+    await writeFile(file, bogus);
+    const r = await runCli(['decode', file, '-o', path.join(outDir(), 'other.wav')]);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(await readdir(outDir())).toEqual(['other.lc']);
+    await rm(file);
   });
 });

@@ -92,6 +92,15 @@ export class AudioHyperpriorModel {
     return y;
   }
 
+  /**
+   * The shortest z stream that can hold a chunk of `frames` latent frames (its minimum code
+   * length under the z tables): a header declaring more audio than its streams could hold is
+   * refused with it before anything is decoded or allocated.
+   */
+  minZStreamBytes(frames: number): number {
+    return this.coder.minZBytes(this.files.bundle.arch.Nz, frames / this.zStride);
+  }
+
   /** Entropy-codes one chunk's gained latent (M × frames). */
   async encodeLatent(y: Float32Array, frames: number, q: number): Promise<ChunkStreams> {
     const { M, Nz } = this.files.bundle.arch;

@@ -225,15 +225,29 @@ export class LearnedAudioCodec implements AudioCodec {
     });
   }
 
-  /** Decodes to the input's sample rate, channel count and length. */
+  /**
+   * Decodes to the input's sample rate, channel count and length. The output grows with the
+   * decoded chunks (never past the declared length), so memory follows what the streams
+   * really hold, not what a damaged header declares.
+   */
   async decode(bytes: Uint8Array): Promise<Audio> {
     const { info } = this.parse(bytes);
-    const out = Array.from({ length: info.channels }, () => new Float32Array(info.samples));
+    let out: Float32Array[] = [];
     let at = 0;
     for await (const piece of this.decodeChunks(bytes)) {
+      const n = piece.channels[0]!.length;
+      if (at + n > (out[0]?.length ?? 0)) {
+        const size = Math.min(info.samples, Math.max(at + n, 2 * (out[0]?.length ?? 0)));
+        out = Array.from({ length: info.channels }, (_, c) => {
+          const grown = new Float32Array(size);
+          if (out[c]) grown.set(out[c]!.subarray(0, at));
+          return grown;
+        });
+      }
       for (let c = 0; c < info.channels; c++) out[c]!.set(piece.channels[c]!, at);
-      at += piece.channels[0]!.length;
+      at += n;
     }
+    if (at !== info.samples) throw new Error(`audio decoder gave ${at} samples, expected ${info.samples}`);
     return { sampleRate: info.sampleRate, channels: out };
   }
 
@@ -316,15 +330,23 @@ export class LearnedAudioCodec implements AudioCodec {
     const expectedCoding = channels === 2 ? CHANNEL_CODING.midSide : CHANNEL_CODING.independent;
     if (channelCoding !== expectedCoding) throw new CorruptFileError(`corrupt .lc file (channel coding ${channelCoding})`);
     const n = modelRateSamples(samples, sampleRate, this.model.sampleRate);
-    const chunks = chunkLayout(n, this.model.hop, this.model.zStride, chunkFrames).length;
+    // Counted before the layout is built: a huge declared length must not build a huge array.
+    const chunks = Math.ceil(Math.max(1, Math.ceil(n / this.model.hop)) / chunkFrames);
     if (c.sections.length !== chunks * channels * 2) {
       throw new CorruptFileError(`corrupt .lc file (expected ${chunks * channels * 2} sections, found ${c.sections.length})`);
     }
+    const layout = chunkLayout(n, this.model.hop, this.model.zStride, chunkFrames);
     const streams: ChunkStreams[][] = [];
     for (let k = 0; k < chunks; k++) {
+      // Every chunk's z stream must be long enough for the frames the header gives it: a long
+      // declared signal over short sections is refused here, before any decoding.
+      const minZ = this.model.minZStreamBytes(layout[k]!);
       const row: ChunkStreams[] = [];
       for (let ch = 0; ch < channels; ch++) {
         const i = (k * channels + ch) * 2;
+        if (c.sections[i]!.length < minZ) {
+          throw new CorruptFileError(`corrupt .lc file (chunk ${k} is too short for the declared audio length: ${c.sections[i]!.length} bytes, at least ${minZ} needed)`);
+        }
         row.push({ z: c.sections[i]!, y: c.sections[i + 1]! });
       }
       streams.push(row);
