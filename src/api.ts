@@ -16,9 +16,9 @@ import { LearnedImageCodec } from '../codecs/image/index.js';
 import type { Audio, Codec, Modality, Picture, RgbImage, Video } from '../codecs/types.js';
 import { type Container, CorruptFileError, looksLikeContainer, readContainer, UnsupportedFileError } from './container/index.js';
 import { InputError, UsageError } from './errors.js';
-import { detectAudioFormat, readAudio, SNIFF_BYTES, writeWav, writeWavChunks } from './io/audio.js';
+import { describeNonAudio, detectAudioFormat, readAudio, SNIFF_BYTES, writeWav, writeWavChunks } from './io/audio.js';
 import { sniffModality } from './io/detect.js';
-import { readImage } from './io/image.js';
+import { NotAnImageError, readImage } from './io/image.js';
 import { DEFAULT_MODEL, DEFAULT_QUALITIES, listModels, loadModel } from './models.js';
 import type { RuntimeOptions } from './runtime/onnx.js';
 
@@ -127,7 +127,18 @@ export async function encode(input: EncodeInput, opts: EncodeOptions = {}): Prom
   const encodeImage = imageEncoder(opts); // options first: a bad option fails before a large input is read
   const bytes = typeof input === 'string' ? new Uint8Array(await readFile(input)) : input;
   const name = opts.name ?? (typeof input === 'string' ? input : undefined);
-  return encodeImage(await readImage(bytes, { onWarning: opts.onWarning, name }));
+  if (kind === null && bytes.length === 0) throw new InputError(`${name ?? 'input'}: empty file`);
+  let image: Picture;
+  try {
+    image = await readImage(bytes, { onWarning: opts.onWarning, name });
+  } catch (err) {
+    // Content no sniffer knew and the image reader could not read either: say what lcodec
+    // reads, whatever the file's name suggests (a text file named .flac is not a FLAC).
+    if (kind !== null || !(err instanceof NotAnImageError)) throw err;
+    const looks = describeNonAudio(head);
+    throw new InputError(`${name ?? 'input'}: not an image, audio or video file lcodec reads${looks ? ` (looks like ${looks})` : ''}`);
+  }
+  return encodeImage(image);
 }
 
 /**

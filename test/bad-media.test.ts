@@ -1,16 +1,14 @@
 /**
  * Bad and unusual media through the real CLI (`node dist/src/cli/main.js`): every case
  * either works (exit 0) or fails with exit code 2 (bad input) or 1 (usage), with ONE clear
- * line on stderr, and leaves no output file and no temporary file behind.
+ * line on stderr, and leaves no output file and no temporary file behind, and the input as
+ * it was.
  *
- * Test media are generated here with sharp (nothing large is committed).
- *
- * TODO when the modalities exist — audio: empty/truncated WAV, 8-bit and 24-bit/float WAV,
- * 0 channels, 8 channels, 1 sample, 8 kHz and 192 kHz, 10 hours declared in the header,
- * MP3/FLAC/Ogg by content with a wrong extension, WAV with a lying data-chunk size.
- * Video: truncated Y4M, odd dimensions, 4:2:0 vs 4:4:4 Y4M, 0 frames, variable frame
- * rate MP4, a video stream without frames, audio-only MP4, huge declared frame count.
+ * Images, audio and video. Test media are generated here (sharp, WAV bytes written by hand,
+ * ffmpeg for FLAC, MP4 and Y4M), nothing is committed. Video goes through `lcodec eval
+ * --codecs x264`, the command that reads video today (`lcodec encode` has no video model yet).
  */
+import { execFile } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -21,7 +19,7 @@ import { encode } from '../src/api.js';
 import { formatError } from '../src/cli/errors.js';
 import { crc32 } from '../src/container/crc32.js';
 import { readContainer, writeContainer } from '../src/container/index.js';
-import { encodeWav } from '../src/io/wav.js';
+import { encodeWav, inspectWav } from '../src/io/wav.js';
 import { ensureBuilt, ROOT, runCli, runCliMeasured } from './helpers/cli.js';
 
 let dir: string;
@@ -46,6 +44,55 @@ function pngHeaderOnly(width: number, height: number): Buffer {
   ihdr[9] = 2;
   const sig = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
   return Buffer.concat([sig, pngChunk('IHDR', ihdr), pngChunk('IDAT', deflateSync(Buffer.alloc(3 * width + 1))), pngChunk('IEND', new Uint8Array(0))]);
+}
+
+/**
+ * A RIFF/WAVE file of a tone (a different pitch per channel): 8-bit unsigned, 16/24-bit
+ * signed or 32-bit float samples. `declaredBytes` overrides the data chunk's size field.
+ */
+function wav(o: { rate: number; channels: number; bits: 8 | 16 | 24 | 32; frames: number; declaredBytes?: number }): Buffer {
+  const float = o.bits === 32;
+  const bytes = o.bits / 8;
+  const fmt = Buffer.alloc(float ? 18 : 16);
+  fmt.writeUInt16LE(float ? 3 : 1, 0);
+  fmt.writeUInt16LE(o.channels, 2);
+  fmt.writeUInt32LE(o.rate, 4);
+  fmt.writeUInt32LE(o.rate * o.channels * bytes, 8);
+  fmt.writeUInt16LE(o.channels * bytes, 12);
+  fmt.writeUInt16LE(o.bits, 14);
+  const data = Buffer.alloc(o.frames * o.channels * bytes);
+  for (let i = 0, at = 0; i < o.frames; i++) {
+    for (let c = 0; c < o.channels; c++, at += bytes) {
+      const x = 0.5 * Math.sin((2 * Math.PI * 220 * (c + 1) * i) / o.rate);
+      if (o.bits === 8) data[at] = 128 + Math.round(127 * x);
+      else if (o.bits === 16) data.writeInt16LE(Math.round(32767 * x), at);
+      else if (o.bits === 24) data.writeIntLE(Math.round(8388607 * x), at, 3);
+      else data.writeFloatLE(x, at);
+    }
+  }
+  const chunk = (id: string, body: Buffer, size = body.length): Buffer => {
+    const head = Buffer.alloc(8);
+    head.write(id, 0, 'latin1');
+    head.writeUInt32LE(size, 4);
+    return Buffer.concat([head, body]);
+  };
+  const body = Buffer.concat([Buffer.from('WAVE'), chunk('fmt ', fmt), chunk('data', data, o.declaredBytes ?? data.length)]);
+  const riff = Buffer.alloc(8);
+  riff.write('RIFF', 0, 'latin1');
+  riff.writeUInt32LE(body.length, 4);
+  return Buffer.concat([riff, body]);
+}
+
+/** Runs ffmpeg (quiet); rejects with its stderr. */
+function ffmpeg(...args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    execFile('ffmpeg', ['-v', 'error', '-nostdin', '-y', ...args], (err, _out, stderr) => (err ? reject(new Error(`ffmpeg ${args.join(' ')}: ${stderr}`)) : resolve()));
+  });
+}
+
+/** A test clip from ffmpeg's testsrc2, `frames` frames at 10 fps, written to `media(name)`. */
+function clip(name: string, size: string, frames: number, ...format: string[]): Promise<void> {
+  return ffmpeg('-f', 'lavfi', '-i', `testsrc2=size=${size}:rate=10`, '-frames:v', String(frames), ...format, media(name));
 }
 
 beforeAll(async () => {
@@ -102,6 +149,57 @@ beforeAll(async () => {
     'future.lc': future,
   };
   for (const [name, bytes] of Object.entries(files)) await writeFile(media(name), bytes);
+
+  // --- audio ---
+  const tone = wav({ rate: 24000, channels: 1, bits: 16, frames: 12000 });
+  const lying = wav({ rate: 24000, channels: 1, bits: 16, frames: 12000 });
+  lying.writeUInt32LE(0xfffffff0, 40); // a data chunk of ~4 GiB: 24 hours declared, 0.5 s present
+  const noChannels = Buffer.from(tone);
+  noChannels.writeUInt16LE(0, 22);
+  const audioLc = await encode(tone, { quality: 0 });
+  const audio: Record<string, Uint8Array | string> = {
+    'tone.wav': tone,
+    'no-samples.wav': wav({ rate: 24000, channels: 1, bits: 16, frames: 0 }),
+    'empty.wav': new Uint8Array(0),
+    'truncated.wav': tone.subarray(0, 44 + 2 * 4000), // declares 12000 samples, holds 4000
+    'lying-size.wav': lying,
+    'zero-channels.wav': noChannels,
+    'one-sample.wav': wav({ rate: 24000, channels: 1, bits: 16, frames: 1 }),
+    '8ch.wav': wav({ rate: 24000, channels: 8, bits: 16, frames: 7200 }),
+    '8k.wav': wav({ rate: 8000, channels: 1, bits: 16, frames: 4000 }),
+    '192k.wav': wav({ rate: 192000, channels: 2, bits: 24, frames: 38400 }),
+    'u8.wav': wav({ rate: 22050, channels: 1, bits: 8, frames: 8820 }),
+    's24.wav': wav({ rate: 48000, channels: 2, bits: 24, frames: 14400 }),
+    'f32.wav': wav({ rate: 44100, channels: 1, bits: 32, frames: 13230 }),
+    'wav-named.mp3': tone,
+    'notes.flac': 'a shopping list, not a FLAC file\n',
+    'broken.flac': Buffer.concat([Buffer.from('fLaC'), Buffer.from(Array.from({ length: 400 }, (_, i) => (i * 97 + 13) & 255))]),
+    'speech.lc': audioLc,
+    'other-model-audio.lc': writeContainer({ ...readContainer(audioLc), model: 'audio-hyperprior-v9' }),
+    'truncated-audio.lc': audioLc.subarray(0, audioLc.length - 9),
+  };
+  for (const [name, bytes] of Object.entries(audio)) await writeFile(media(name), bytes);
+  await ffmpeg('-i', media('tone.wav'), '-c:a', 'flac', '-f', 'flac', media('flac-named.wav'));
+
+  // --- video ---
+  await clip('odd.y4m', '321x241', 2, '-pix_fmt', 'yuv420p');
+  await clip('one-frame.y4m', '64x48', 1, '-pix_fmt', 'yuv420p');
+  await clip('three.y4m', '64x48', 3, '-pix_fmt', 'yuv420p');
+  await clip('deep10.y4m', '64x48', 2, '-pix_fmt', 'yuv420p10le', '-strict', '-1');
+  await clip('clip.mp4', '64x48', 3, '-c:v', 'libx264', '-pix_fmt', 'yuv420p');
+  await ffmpeg('-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=24000:duration=0.5', '-c:a', 'aac', media('audio-only.mp4'));
+  const three = await readFile(media('three.y4m'));
+  const mp4 = await readFile(media('clip.mp4'));
+  const video: Record<string, Uint8Array | string> = {
+    'truncated.y4m': three.subarray(0, three.length - 2000), // the last frame cut short
+    'cut-header.y4m': three.subarray(0, 20),
+    'no-frames.y4m': 'YUV4MPEG2 W64 H48 F10:1 Ip A1:1 C420jpeg\n',
+    'huge-frames.y4m': 'YUV4MPEG2 W100000 H100000 F10:1 Ip C420jpeg\nFRAME\n',
+    'empty.mp4': new Uint8Array(0),
+    'truncated.mp4': mp4.subarray(0, mp4.length >> 1),
+    'mp4-named.avi': mp4,
+  };
+  for (const [name, bytes] of Object.entries(video)) await writeFile(media(name), bytes);
 }, 120_000);
 
 afterAll(async () => {
@@ -138,6 +236,168 @@ async function roundTrip(d: string, input: string): Promise<{ width: number; hei
   expect(r.stderr).toBe('');
   return pngInfo(path.join(d, 'back.png'));
 }
+
+/** Decodes `lc` (in d) to back.wav and returns what its header says. */
+async function wavRoundTrip(d: string, lc: string): Promise<{ sampleRate: number; channels: number; frames: number }> {
+  const r = await runCli(['decode', path.join(d, lc), '-o', path.join(d, 'back.wav')]);
+  expect(r.code, r.stderr).toBe(0);
+  expect(r.stderr).toBe('');
+  const { sampleRate, channels, frames } = inspectWav(new Uint8Array(await readFile(path.join(d, 'back.wav'))));
+  return { sampleRate, channels, frames };
+}
+
+/** `lcodec eval <video> --codecs x264` at one quality, results to r.json, no result cache. */
+const evalVideo = (input: string) => (d: string) => ['eval', path.join(d, input), '--codecs', 'x264', '--qualities', '30', '--no-cache', '--out', path.join(d, 'r.json')];
+
+async function evalPoints(d: string): Promise<{ modality: string; items: number; points: number; bpp: number }> {
+  const r = JSON.parse(await readFile(path.join(d, 'r.json'), 'utf8')) as { modality: string; items: number; codecs: Record<string, { bpp: number }[]> };
+  return { modality: r.modality, items: r.items, points: r.codecs.x264!.length, bpp: r.codecs.x264![0]!.bpp };
+}
+
+const AUDIO_CASES: Record<string, Case> = {
+  // --- audio inputs that must work (decoded back to the input's rate, channels and length) ---
+  '8-channel WAV': {
+    inputs: ['8ch.wav'],
+    args: enc('8ch.wav'),
+    code: 0,
+    output: '8ch.lc',
+    check: async (d) => expect(await wavRoundTrip(d, '8ch.lc')).toEqual({ sampleRate: 24000, channels: 8, frames: 7200 }),
+  },
+  '8 kHz WAV': {
+    inputs: ['8k.wav'],
+    args: enc('8k.wav'),
+    code: 0,
+    output: '8k.lc',
+    check: async (d) => expect(await wavRoundTrip(d, '8k.lc')).toEqual({ sampleRate: 8000, channels: 1, frames: 4000 }),
+  },
+  '192 kHz 24-bit stereo WAV': {
+    inputs: ['192k.wav'],
+    args: enc('192k.wav'),
+    code: 0,
+    output: '192k.lc',
+    check: async (d) => expect(await wavRoundTrip(d, '192k.lc')).toEqual({ sampleRate: 192000, channels: 2, frames: 38400 }),
+  },
+  '8-bit WAV': {
+    inputs: ['u8.wav'],
+    args: enc('u8.wav'),
+    code: 0,
+    output: 'u8.lc',
+    check: async (d) => expect(await wavRoundTrip(d, 'u8.lc')).toEqual({ sampleRate: 22050, channels: 1, frames: 8820 }),
+  },
+  '24-bit WAV': { inputs: ['s24.wav'], args: enc('s24.wav'), code: 0, output: 's24.lc' },
+  'float WAV': {
+    inputs: ['f32.wav'],
+    args: enc('f32.wav'),
+    code: 0,
+    output: 'f32.lc',
+    check: async (d) => expect(await wavRoundTrip(d, 'f32.lc')).toEqual({ sampleRate: 44100, channels: 1, frames: 13230 }),
+  },
+  'WAV of one sample': {
+    inputs: ['one-sample.wav'],
+    args: enc('one-sample.wav'),
+    code: 0,
+    output: 'one-sample.lc',
+    check: async (d) => expect(await wavRoundTrip(d, 'one-sample.lc')).toEqual({ sampleRate: 24000, channels: 1, frames: 1 }),
+  },
+  'truncated WAV: the samples present are coded': {
+    inputs: ['truncated.wav'],
+    args: enc('truncated.wav'),
+    code: 0,
+    output: 'truncated.lc',
+    check: async (d) => expect(await wavRoundTrip(d, 'truncated.lc')).toEqual({ sampleRate: 24000, channels: 1, frames: 4000 }),
+  },
+  'WAV whose data chunk declares 24 hours: the samples present are coded': {
+    inputs: ['lying-size.wav'],
+    args: enc('lying-size.wav'),
+    code: 0,
+    output: 'lying-size.lc',
+    check: async (d) => expect(await wavRoundTrip(d, 'lying-size.lc')).toEqual({ sampleRate: 24000, channels: 1, frames: 12000 }),
+  },
+  'WAV named .mp3 works by content': { inputs: ['wav-named.mp3'], args: enc('wav-named.mp3'), code: 0, output: 'wav-named.lc' },
+  'FLAC named .wav works by content': {
+    inputs: ['flac-named.wav'],
+    args: enc('flac-named.wav'),
+    code: 0,
+    output: 'flac-named.lc',
+    check: async (d) => expect(await wavRoundTrip(d, 'flac-named.lc')).toEqual({ sampleRate: 24000, channels: 1, frames: 12000 }),
+  },
+  'audio .lc decodes to a WAV': { inputs: ['speech.lc'], args: dec('speech.lc'), code: 0, output: 'speech.wav' },
+
+  // --- audio inputs that must be refused ---
+  'WAV with 0 samples': { inputs: ['no-samples.wav'], args: enc('no-samples.wav'), code: 2, stderr: /no-samples\.wav: .*has no samples/ },
+  'empty .wav': { inputs: ['empty.wav'], args: enc('empty.wav'), code: 2, stderr: /empty\.wav: empty file$/ },
+  'WAV with 0 channels': { inputs: ['zero-channels.wav'], args: enc('zero-channels.wav'), code: 2, stderr: /zero-channels\.wav: / },
+  'text file named .flac': {
+    inputs: ['notes.flac'],
+    args: enc('notes.flac'),
+    code: 2,
+    stderr: /notes\.flac: not an image, audio or video file lcodec reads \(looks like a text file\)/,
+  },
+  'FLAC signature followed by garbage': { inputs: ['broken.flac'], args: enc('broken.flac'), code: 2, stderr: /broken\.flac: not a readable audio file/ },
+  'audio quality out of range': { inputs: ['tone.wav'], args: enc('tone.wav', '-q', '5'), code: 1, stderr: /quality 5 is out of range for audio-hyperprior: use 0\.\.2/ },
+  'audio .lc from a model not installed': {
+    inputs: ['other-model-audio.lc'],
+    args: dec('other-model-audio.lc'),
+    code: 2,
+    stderr: /model 'audio-hyperprior-v9', which is not installed/,
+  },
+  'truncated audio .lc': { inputs: ['truncated-audio.lc'], args: dec('truncated-audio.lc'), code: 2, stderr: /damaged or truncated/ },
+  'audio decode: output exists without --force': {
+    inputs: ['speech.lc'],
+    existing: { 'speech.wav': 'keep me' },
+    args: dec('speech.lc'),
+    code: 1,
+    stderr: /speech\.wav already exists; use --force/,
+  },
+};
+
+const VIDEO_CASES: Record<string, Case> = {
+  // --- video inputs that must work ---
+  'video with odd dimensions (321x241)': {
+    inputs: ['odd.y4m'],
+    args: evalVideo('odd.y4m'),
+    code: 0,
+    stderr: /^1 measurements, 0 from cache$/,
+    output: 'r.json',
+    check: async (d) => expect(await evalPoints(d)).toMatchObject({ modality: 'video', items: 1, points: 1 }),
+  },
+  'one-frame video': {
+    inputs: ['one-frame.y4m'],
+    args: evalVideo('one-frame.y4m'),
+    code: 0,
+    stderr: /^1 measurements/,
+    output: 'r.json',
+    check: async (d) => expect(await evalPoints(d)).toMatchObject({ modality: 'video', items: 1, points: 1 }),
+  },
+  'Y4M cut inside its last frame: the complete frames are used': {
+    inputs: ['truncated.y4m'],
+    args: evalVideo('truncated.y4m'),
+    code: 0,
+    stderr: /^1 measurements/,
+    output: 'r.json',
+  },
+  '10-bit Y4M: read as 8 bits': { inputs: ['deep10.y4m'], args: evalVideo('deep10.y4m'), code: 0, stderr: /^1 measurements/, output: 'r.json' },
+  'MP4 named .avi works by content': { inputs: ['mp4-named.avi'], args: evalVideo('mp4-named.avi'), code: 0, stderr: /^1 measurements/, output: 'r.json' },
+
+  // --- video inputs that must be refused ---
+  'Y4M cut inside its header': { inputs: ['cut-header.y4m'], args: evalVideo('cut-header.y4m'), code: 2, stderr: /cut-header\.y4m: not a readable video file/ },
+  'Y4M with no frames': { inputs: ['no-frames.y4m'], args: evalVideo('no-frames.y4m'), code: 2, stderr: /no-frames\.y4m: video has no frames/ },
+  'Y4M declaring 100000x100000 frames': {
+    inputs: ['huge-frames.y4m'],
+    args: evalVideo('huge-frames.y4m'),
+    code: 2,
+    stderr: /huge-frames\.y4m: not a readable video file \(.*100000x100000/,
+  },
+  'empty .mp4': { inputs: ['empty.mp4'], args: evalVideo('empty.mp4'), code: 2, stderr: /empty\.mp4: not an image, audio or video file/ },
+  'empty .mp4 given to encode': { inputs: ['empty.mp4'], args: enc('empty.mp4'), code: 2, stderr: /empty\.mp4: empty file$/ },
+  'truncated MP4': { inputs: ['truncated.mp4'], args: evalVideo('truncated.mp4'), code: 2, stderr: /truncated\.mp4: not a readable video file/ },
+  'audio-only MP4 given to a video codec': {
+    inputs: ['audio-only.mp4'],
+    args: evalVideo('audio-only.mp4'),
+    code: 2,
+    stderr: /audio-only\.mp4: not a readable video file \(no video stream\)/,
+  },
+};
 
 const CASES: Record<string, Case> = {
   // --- image inputs that must work ---
@@ -209,7 +469,7 @@ const CASES: Record<string, Case> = {
   'truncated PNG': { inputs: ['truncated.png'], args: enc('truncated.png'), code: 2, stderr: /corrupt or truncated image/ },
   'truncated JPEG': { inputs: ['truncated.jpg'], args: enc('truncated.jpg'), code: 2, stderr: /corrupt or truncated image/ },
   'animated GIF': { inputs: ['animated.gif'], args: enc('animated.gif'), code: 2, stderr: /3 pages\/frames; only single images/ },
-  'not a media file': { inputs: ['notes.txt'], args: enc('notes.txt'), code: 2, stderr: /not an image in a supported format/ },
+  'not a media file': { inputs: ['notes.txt'], args: enc('notes.txt'), code: 2, stderr: /notes\.txt: not an image, audio or video file lcodec reads \(looks like a text file\)/ },
   'audio file given to the image model': { inputs: ['sound.wav'], args: enc('sound.wav', '-m', 'hyperprior-mse'), code: 2, stderr: /model hyperprior-mse codes image, not audio/ },
   'an .lc file given to encode': { inputs: ['photo.lc'], args: enc('photo.lc', '-o', 'X/again.lc'), code: 2, stderr: /already an \.lc file/ },
 
@@ -274,8 +534,10 @@ const CASES: Record<string, Case> = {
   '--tile not a multiple of 64': { inputs: ['photo.png'], args: enc('photo.png', '--tile', '100'), code: 1, stderr: /--tile must be a multiple of 64/ },
 };
 
+const ALL_CASES: Record<string, Case> = { ...CASES, ...AUDIO_CASES, ...VIDEO_CASES };
+
 describe.concurrent('bad media through the CLI', () => {
-  for (const [name, c] of Object.entries(CASES)) {
+  for (const [name, c] of Object.entries(ALL_CASES)) {
     it(name, async () => {
       const d = path.join(dir, name.replace(/[^a-z0-9]+/gi, '-'));
       await mkdir(d);
@@ -295,6 +557,7 @@ describe.concurrent('bad media through the CLI', () => {
         expect(lines, 'one line on stderr').toHaveLength(1);
         expect(lines[0]).toMatch(/^lcodec: /);
         expect(lines[0]).not.toMatch(/\bat .*\.js:\d+/); // no stack trace
+        expect(lines[0]).not.toMatch(/\blib[a-z]+ +\d+\. *\d+|@ 0x[0-9a-f]+|exited with code/); // no ffmpeg banner or internals
       }
       if (c.stderr) expect(lines[0]).toMatch(c.stderr);
 
@@ -324,8 +587,10 @@ describe.concurrent('bad media through the CLI', () => {
   });
 });
 
-it('lists at least 30 bad-media cases', () => {
-  expect(Object.keys(CASES).length + 1).toBeGreaterThanOrEqual(30);
+it('lists at least 30 bad-media cases, at least 12 each for audio and video', () => {
+  expect(Object.keys(ALL_CASES).length + 1).toBeGreaterThanOrEqual(30);
+  expect(Object.keys(AUDIO_CASES).length).toBeGreaterThanOrEqual(12);
+  expect(Object.keys(VIDEO_CASES).length).toBeGreaterThanOrEqual(12);
 });
 
 it('error lines are one printable line whatever the message holds', () => {

@@ -43,14 +43,20 @@ function inputSource(input: FfmpegJob['input']): string | Readable {
   return Readable.from(input, { objectMode: false });
 }
 
-/** fluent-ffmpeg's message ends with ffmpeg's last stderr lines; keep it short and on one line. */
-function ffmpegMessage(err: unknown): string {
+/** ffmpeg's version banner (ffprobe prints it on errors too): no help in an error line. */
+const BANNER_LINE = /^(ff(mpeg|probe) version |built with |configuration: |lib[a-z]+\s+\d+\.\s*\d+\.\s*\d+ \/)/;
+
+/**
+ * fluent-ffmpeg's message ends with ffmpeg's last stderr lines; keep it short and on one line:
+ * the last three lines that are not the version banner, without `[demuxer @ 0x...]` prefixes.
+ */
+export function ffmpegMessage(err: unknown): string {
   const text = err instanceof Error ? err.message : String(err);
   return text
-    .replace(/^ff(mpeg|probe) exited with code \d+: /, '')
+    .replace(/^ff(mpeg|probe) exited with code \d+:? ?/, '')
     .split('\n')
-    .map((line) => line.trim())
-    .filter((line) => line.length > 0)
+    .map((line) => line.trim().replace(/^\[[^\]]* @ 0x[0-9a-f]+\]\s*/, ''))
+    .filter((line) => line.length > 0 && !BANNER_LINE.test(line))
     .slice(-3)
     .join('; ');
 }

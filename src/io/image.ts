@@ -25,6 +25,11 @@ import { writeFileAtomic } from './files.js';
 /** Where an image comes from: a file path or the file's bytes. */
 export type ImageSource = string | Uint8Array;
 
+/** The input is empty or in no image format lcodec reads (as opposed to a bad image). */
+export class NotAnImageError extends InputError {
+  override name = 'NotAnImageError';
+}
+
 export interface ReadImageOptions {
   /**
    * Receives one line per lossy conversion (16-bit → 8-bit, CMYK → sRGB, an ignored EXIF
@@ -65,13 +70,13 @@ export async function readImage(source: ImageSource, opts: ReadImageOptions = {}
 async function decodeImageBytes(bytes: Uint8Array, label: string, opts: ReadImageOptions): Promise<Picture> {
   const warn = opts.onWarning ?? defaultWarning;
   const maxPixels = opts.maxPixels ?? MAX_IMAGE_PIXELS;
-  if (bytes.length === 0) throw new InputError(`${label}: empty file, not an image`);
+  if (bytes.length === 0) throw new NotAnImageError(`${label}: empty file, not an image`);
   let meta: Metadata;
   try {
     // Header only: the pixel limit is checked here, with a clear message, before decoding.
     meta = await sharp(bytes, { limitInputPixels: false }).metadata();
   } catch {
-    throw new InputError(`${label}: not an image in a supported format (PNG, JPEG, WebP, AVIF, TIFF, GIF, ...)`);
+    throw new NotAnImageError(`${label}: not an image in a supported format (PNG, JPEG, WebP, AVIF, TIFF, GIF, ...)`);
   }
   const { width = 0, height = 0 } = meta;
   if (width * height > maxPixels) {
