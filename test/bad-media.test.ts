@@ -195,6 +195,8 @@ beforeAll(async () => {
     'cut-header.y4m': three.subarray(0, 20),
     'no-frames.y4m': 'YUV4MPEG2 W64 H48 F10:1 Ip A1:1 C420jpeg\n',
     'huge-frames.y4m': 'YUV4MPEG2 W100000 H100000 F10:1 Ip C420jpeg\nFRAME\n',
+    // 16000 × 16000 (a 384 MB frame) holding 14 kB of its first frame.
+    'big-partial.y4m': Buffer.concat([Buffer.from('YUV4MPEG2 W16000 H16000 F10:1 Ip C420jpeg\nFRAME\n'), three]),
     'empty.mp4': new Uint8Array(0),
     'truncated.mp4': mp4.subarray(0, mp4.length >> 1),
     'mp4-named.avi': mp4,
@@ -387,6 +389,12 @@ const VIDEO_CASES: Record<string, Case> = {
     args: evalVideo('huge-frames.y4m'),
     code: 2,
     stderr: /huge-frames\.y4m: not a readable video file \(.*100000x100000/,
+  },
+  'Y4M declaring 16000x16000 with a partial first frame': {
+    inputs: ['big-partial.y4m'],
+    args: evalVideo('big-partial.y4m'),
+    code: 2,
+    stderr: /big-partial\.y4m: video has no frames/,
   },
   'empty .mp4': { inputs: ['empty.mp4'], args: evalVideo('empty.mp4'), code: 2, stderr: /empty\.mp4: not an image, audio or video file/ },
   'empty .mp4 given to encode': { inputs: ['empty.mp4'], args: enc('empty.mp4'), code: 2, stderr: /empty\.mp4: empty file$/ },
