@@ -109,15 +109,28 @@ export function acceptsQuality(info: CodecInfo, codec: Codec, quality: number): 
 /** Installed learned models (models/<name>/card.json), under their model name. The version
  * is the weights hash, so cached evaluation results follow the weights. */
 function learnedEntries(): CodecEntry[] {
-  return listModels().map((card) => ({
-    name: card.name,
-    modality: card.modality,
-    kind: 'learned' as const,
-    description: card.architecture ?? 'learned codec',
-    requires: ['onnxruntime-node'],
-    create: () => loadModel(card.name),
-    version: () => `${card.name}@${String(card.weights_sha256 ?? 'unknown')}`,
-  }));
+  return listModels().flatMap((card) => {
+    const entry: CodecEntry = {
+      name: card.name,
+      modality: card.modality,
+      kind: 'learned' as const,
+      description: card.architecture ?? 'learned codec',
+      requires: ['onnxruntime-node'],
+      create: () => loadModel(card.name),
+      version: () => `${card.name}@${String(card.weights_sha256 ?? 'unknown')}`,
+    };
+    if (card.modality !== 'video') return [entry];
+    // A video model's all-intra mode (every frame coded by its image model): the reference
+    // its temporal entropy model is measured against.
+    const intra: CodecEntry = {
+      ...entry,
+      name: `${card.name}-intra`,
+      description: `${card.name} with every frame intra (no temporal model)`,
+      create: () => loadModel(card.name, {}, { intraPeriod: 1 }),
+      version: () => `${card.name}@${String(card.weights_sha256 ?? 'unknown')}/intra`,
+    };
+    return [entry, intra];
+  });
 }
 
 /**

@@ -14,6 +14,7 @@ import { open, readFile } from 'node:fs/promises';
 import { LearnedAudioCodec } from '../codecs/audio/index.js';
 import { LearnedImageCodec } from '../codecs/image/index.js';
 import type { Audio, Codec, Modality, Picture, RgbImage, Video } from '../codecs/types.js';
+import { readVideo } from './io/video.js';
 import { type Container, CorruptFileError, looksLikeContainer, readContainer, UnsupportedFileError } from './container/index.js';
 import { InputError, UsageError } from './errors.js';
 import { describeNonAudio, detectAudioFormat, readAudio, SNIFF_BYTES, writeWav, writeWavChunks } from './io/audio.js';
@@ -27,8 +28,10 @@ export interface EncodeOptions extends RuntimeOptions {
   model?: string;
   /** The model's quality index (default 4 for images, 1 for audio); higher = better quality, more bits. */
   quality?: number;
-  /** Image models: tile edge in pixels (multiple of 64, at most and by default 1024). */
+  /** Image and video models: tile edge in pixels (multiple of 64, at most and by default 1024). */
   tile?: number;
+  /** Video models: frames between intra frames (default: the model's, 32); 1 = all intra. */
+  intraPeriod?: number;
   /**
    * Receives one line for each lossy conversion of the input (16-bit → 8-bit, CMYK → sRGB,
    * ignored EXIF rotation). Default: `process.emitWarning`.
@@ -39,15 +42,20 @@ export interface EncodeOptions extends RuntimeOptions {
 }
 
 /**
- * A file path, encoded media bytes (PNG, JPEG, WAV, FLAC, MP3, ...), decoded RGB pixels, or
- * decoded PCM (`{ sampleRate, channels: Float32Array[] }`).
+ * A file path, encoded media bytes (PNG, JPEG, WAV, FLAC, MP3, Y4M, MP4, MKV, ...), decoded
+ * RGB pixels, decoded PCM (`{ sampleRate, channels: Float32Array[] }`) or a decoded video
+ * (`{ width, height, fps, frames }`).
  */
-export type EncodeInput = string | Uint8Array | RgbImage | Picture | Audio;
+export type EncodeInput = string | Uint8Array | RgbImage | Picture | Audio | Video;
 
 export type DecodedMedia =
   | { modality: 'image'; image: Picture; model: string; quality: number }
   | { modality: 'audio'; audio: Audio; model: string; quality: number }
   | { modality: 'video'; video: Video; model: string; quality: number };
+
+function isVideo(x: unknown): x is Video {
+  return typeof x === 'object' && x !== null && 'fps' in x && 'frames' in x;
+}
 
 function isRgbImage(x: unknown): x is RgbImage {
   return typeof x === 'object' && x !== null && 'width' in x && 'height' in x && 'data' in x;
@@ -81,13 +89,15 @@ async function fileHead(path: string): Promise<Uint8Array> {
 function codecFor(modality: Modality, opts: EncodeOptions): Codec {
   const fallback = (DEFAULT_MODEL as Record<string, string | undefined>)[modality];
   if (!opts.model && !fallback) throw new InputError(`${modality} input is not supported yet by this lcodec`);
-  const codec = loadModel(opts.model ?? fallback!, opts);
+  const video = modality === 'video' ? { intraPeriod: opts.intraPeriod, tile: opts.tile } : {};
+  if (modality !== 'video' && opts.intraPeriod !== undefined) throw new UsageError(`--intra-period is for video, not ${modality}`);
+  const codec = loadModel(opts.model ?? fallback!, opts, video);
   if (codec.modality !== modality) throw new InputError(`model ${codec.name} codes ${codec.modality}, not ${modality}`);
   return codec;
 }
 
 /** The requested (or default) quality, checked against the model's levels (a usage error). */
-function qualityFor(codec: Codec, modality: 'image' | 'audio', opts: EncodeOptions): number {
+function qualityFor(codec: Codec, modality: Modality, opts: EncodeOptions): number {
   const quality = opts.quality ?? DEFAULT_QUALITIES[modality];
   if (!codec.qualities.includes(quality)) {
     throw new UsageError(`quality ${quality} is out of range for ${codec.name}: use ${codec.qualities[0]}..${codec.qualities[codec.qualities.length - 1]}`);
@@ -103,12 +113,21 @@ function imageEncoder(opts: EncodeOptions): (image: Picture) => Promise<Uint8Arr
   return (image) => (codec instanceof LearnedImageCodec ? codec.encode(image, quality, { tile: opts.tile }) : codec.encode(image, quality));
 }
 
+/** Video models: the options are checked first, then the frames stream through the model. */
+async function encodeVideo(input: string | Uint8Array | Video, opts: EncodeOptions): Promise<Uint8Array> {
+  const codec = codecFor('video', opts);
+  const quality = qualityFor(codec, 'video', opts);
+  const video = isVideo(input) ? input : await readVideo(input, { name: opts.name ?? (typeof input === 'string' ? input : undefined) });
+  return codec.encode(video as never, quality);
+}
+
 /**
  * Encodes media to an `.lc` bitstream. Audio files given by path are streamed (decoded,
  * resampled and coded chunk by chunk).
  * @example const lc = await encode(await readFile('photo.png'), { quality: 2 });
  */
 export async function encode(input: EncodeInput, opts: EncodeOptions = {}): Promise<Uint8Array> {
+  if (isVideo(input)) return encodeVideo(input, opts);
   if (isRgbImage(input)) return imageEncoder(opts)(input);
   if (isAudio(input)) {
     const codec = codecFor('audio', opts);
@@ -117,7 +136,7 @@ export async function encode(input: EncodeInput, opts: EncodeOptions = {}): Prom
   const head = typeof input === 'string' ? await fileHead(input) : input.subarray(0, SNIFF_BYTES);
   if (looksLikeContainer(head)) throw new InputError('input is already an .lc file');
   const kind = modalityOf(head);
-  if (kind === 'video') throw new InputError('video input is not supported yet by this lcodec');
+  if (kind === 'video') return encodeVideo(input, opts);
   if (kind === 'audio') {
     const codec = codecFor('audio', opts);
     const quality = qualityFor(codec, 'audio', opts);
@@ -160,6 +179,7 @@ export async function decode(bytes: Uint8Array, opts: RuntimeOptions = {}): Prom
   const codec = codecForFile(header, opts);
   const media = await codec.decode(bytes);
   if (header.modality === 'audio') return { modality: 'audio', audio: media as Audio, model: header.model, quality: header.quality };
+  if (header.modality === 'video') return { modality: 'video', video: media as Video, model: header.model, quality: header.quality };
   return { modality: 'image', image: media as Picture, model: header.model, quality: header.quality };
 }
 
@@ -194,6 +214,10 @@ export interface FileInfo {
   bpp?: number;
   /** Image: 1 gray, 2 gray + alpha, 3 RGB, 4 RGBA. Audio: the input's channel count. */
   channels?: number;
+  /** Video: frames, frame rate (frames per second) and intra period. */
+  frames?: number;
+  fps?: number;
+  intraPeriod?: number;
   /** Audio: the input's sample rate and length, and the rate of this file. */
   sampleRate?: number;
   samples?: number;
@@ -209,6 +233,13 @@ export function inspect(bytes: Uint8Array): FileInfo {
     const [width = 0, height = 0, , channels = 3] = c.shape;
     if (width < 1 || height < 1 || !(channels >= 1 && channels <= 4)) throw new CorruptFileError(`corrupt .lc file (image ${width}x${height}, ${channels} channels)`);
     Object.assign(info, { width, height, channels, bpp: (bytes.length * 8) / (width * height) });
+  }
+  if (c.modality === 'video') {
+    const [width = 0, height = 0, num = 0, den = 0, frames = 0, intraPeriod = 0] = c.shape;
+    if (width < 1 || height < 1 || num < 1 || den < 1 || frames < 1) throw new CorruptFileError(`corrupt .lc file (video ${width}x${height}, ${frames} frames, ${num}/${den} fps)`);
+    Object.assign(info, { width, height, frames, fps: num / den, intraPeriod, seconds: (frames * den) / num });
+    info.bpp = (bytes.length * 8) / (width * height * frames);
+    info.kbps = (bytes.length * 8) / info.seconds! / 1000;
   }
   if (c.modality === 'audio' && c.shape.length >= 3 && c.shape[0]! > 0) {
     info.sampleRate = c.shape[0];

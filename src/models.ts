@@ -6,6 +6,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LearnedAudioCodec } from '../codecs/audio/index.js';
 import { LearnedImageCodec } from '../codecs/image/index.js';
+import { LearnedVideoCodec, type VideoCodecOptions } from '../codecs/video/index.js';
 import type { Codec } from '../codecs/types.js';
 import { InputError, UsageError } from './errors.js';
 import { modelsDir } from './paths.js';
@@ -19,11 +20,11 @@ export interface ModelCard {
   [key: string]: unknown;
 }
 
-export const DEFAULT_MODEL = { image: 'hyperprior-mse', audio: 'audio-hyperprior' } as const;
+export const DEFAULT_MODEL = { image: 'hyperprior-mse', audio: 'audio-hyperprior', video: 'video-sem' } as const;
 /** Default quality index of the image models. */
 export const DEFAULT_QUALITY = 4;
 /** Default quality index per modality (audio: 1, about 12 kbit/s). */
-export const DEFAULT_QUALITIES = { image: DEFAULT_QUALITY, audio: 1 } as const;
+export const DEFAULT_QUALITIES = { image: DEFAULT_QUALITY, audio: 1, video: DEFAULT_QUALITY } as const;
 
 /** Cards of all installed models, sorted by name. */
 export function listModels(): ModelCard[] {
@@ -41,8 +42,8 @@ const loaded = new Map<string, Codec>();
  * The codec of an installed learned model.
  * @example const codec = loadModel('hyperprior-mse'); const bytes = await codec.encode(img, 4);
  */
-export function loadModel(name: string, runtime: RuntimeOptions = {}): Codec {
-  const key = `${name}|${runtime.device ?? 'cpu'}|${runtime.threads ?? 0}|${runtime.optimization ?? 'all'}`;
+export function loadModel(name: string, runtime: RuntimeOptions = {}, video: VideoCodecOptions = {}): Codec {
+  const key = `${name}|${runtime.device ?? 'cpu'}|${runtime.threads ?? 0}|${runtime.optimization ?? 'all'}|${video.intraPeriod ?? ''}|${video.tile ?? ''}`;
   let codec = loaded.get(key);
   if (codec) return codec;
   const dir = join(modelsDir(), name);
@@ -57,6 +58,9 @@ export function loadModel(name: string, runtime: RuntimeOptions = {}): Codec {
       break;
     case 'audio':
       codec = new LearnedAudioCodec(name, dir, runtime);
+      break;
+    case 'video':
+      codec = new LearnedVideoCodec(name, dir, runtime, video);
       break;
     default:
       throw new InputError(`model ${name}: modality ${card.modality} is not supported by this lcodec`);

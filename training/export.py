@@ -154,6 +154,54 @@ def write_index(models_dir: Path) -> None:
     (models_dir / "index.json").write_text(json.dumps({"models": entries}, indent=2) + "\n")
 
 
+def export_image_graphs(model: Hyperprior, name: str, out_dir: Path, data: Path) -> tuple[dict, list[dict], dict]:
+    """g_a, h_a, g_s (float) and the integer h_s into out_dir; returns the runtime bundle
+    (bundle.json), the integer-h_s rate check and the integer h_s parameters."""
+    arch = {"N": model.N, "M": model.M}
+    Q = model.qualities
+    export_float(model.g_a, 3, out_dir / "g_a.onnx", (256, 256))
+    export_float(model.h_a, arch["M"], out_dir / "h_a.onnx", (16, 16))
+    export_float(model.g_s, arch["M"], out_dir / "g_s.onnx", (16, 16))
+
+    crops = random_batch(load_images(data, 256), 16, 256)
+    scale_table = int_hs.gaussian_scale_table()
+    calib = int_hs.calibrate(model, crops, Q)
+    q = int_hs.quantize(model, calib, scale_table)
+    q["scale_table"] = scale_table
+    int_hs.to_onnx(q, arch["N"], str(out_dir / "h_s_int.onnx"))
+    check = rate_check(model, q, crops[:8], Q)
+    for r in check:
+        print(f"q{r['quality']}: float h_s {r['float_bpp']:.4f} bpp, integer h_s {r['int_bpp']:.4f} bpp "
+              f"({(r['int_bpp'] / r['float_bpp'] - 1) * 100:+.2f} %)")
+
+    bundle = {
+        "format": "lcodec-image-hyperprior/1",
+        "name": name,
+        "arch": {"N": arch["N"], "M": arch["M"], "stride": 64, "y_stride": 16},
+        "qualities": Q,
+        "gain": torch.exp(model.log_gain).tolist(),
+        "igain": torch.exp(model.log_igain).tolist(),
+        "zgain": torch.exp(model.log_zgain).tolist(),
+        "izgain": torch.exp(model.log_izgain).tolist(),
+        "h_s_int": {
+            "s_in": q["s_in"],
+            "k_mu": q["k_mu"].tolist(),
+            "c_mu": q["c_mu"].tolist(),
+            "thresholds": q["thresholds"].tolist(),
+        },
+        "z": factorized_tables(model),
+        "y": gaussian_tables(scale_table),
+        "precision": 16,
+    }
+    return bundle, check, q
+
+
+def files_digest(out_dir: Path) -> str:
+    """The weights hash of a model folder: over its graphs and bundles (not the card)."""
+    files = sorted(p.name for p in out_dir.iterdir() if p.suffix in {".onnx", ".json"} and p.name != "card.json")
+    return hashlib.sha256("".join(sha256(out_dir / f) for f in files).encode()).hexdigest()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--ckpt", type=Path, required=True)
@@ -173,43 +221,9 @@ def main() -> None:
     out_dir = args.out / args.name
     out_dir.mkdir(parents=True, exist_ok=True)
 
-    export_float(model.g_a, 3, out_dir / "g_a.onnx", (256, 256))
-    export_float(model.h_a, arch["M"], out_dir / "h_a.onnx", (16, 16))
-    export_float(model.g_s, arch["M"], out_dir / "g_s.onnx", (16, 16))
-
-    crops = random_batch(load_images(args.data, 256), 16, 256)
-    scale_table = int_hs.gaussian_scale_table()
-    calib = int_hs.calibrate(model, crops, Q)
-    q = int_hs.quantize(model, calib, scale_table)
-    q["scale_table"] = scale_table
-    int_hs.to_onnx(q, arch["N"], str(out_dir / "h_s_int.onnx"))
-    check = rate_check(model, q, crops[:8], Q)
-    for r in check:
-        print(f"q{r['quality']}: float h_s {r['float_bpp']:.4f} bpp, integer h_s {r['int_bpp']:.4f} bpp "
-              f"({(r['int_bpp'] / r['float_bpp'] - 1) * 100:+.2f} %)")
-
-    bundle = {
-        "format": "lcodec-image-hyperprior/1",
-        "name": args.name,
-        "arch": {"N": arch["N"], "M": arch["M"], "stride": 64, "y_stride": 16},
-        "qualities": Q,
-        "gain": torch.exp(model.log_gain).tolist(),
-        "igain": torch.exp(model.log_igain).tolist(),
-        "zgain": torch.exp(model.log_zgain).tolist(),
-        "izgain": torch.exp(model.log_izgain).tolist(),
-        "h_s_int": {
-            "s_in": q["s_in"],
-            "k_mu": q["k_mu"].tolist(),
-            "c_mu": q["c_mu"].tolist(),
-            "thresholds": q["thresholds"].tolist(),
-        },
-        "z": factorized_tables(model),
-        "y": gaussian_tables(scale_table),
-        "precision": 16,
-    }
+    bundle, check, _ = export_image_graphs(model, args.name, out_dir, args.data)
     (out_dir / "bundle.json").write_text(json.dumps(bundle))
-    files = sorted(p.name for p in out_dir.iterdir() if p.suffix in {".onnx", ".json"} and p.name != "card.json")
-    digest = hashlib.sha256("".join(sha256(out_dir / f) for f in files).encode()).hexdigest()
+    digest = files_digest(out_dir)
 
     card_path = out_dir / "card.json"
     card = json.loads(card_path.read_text()) if card_path.exists() else {}

@@ -80,7 +80,7 @@ export function tileGrid(width: number, height: number, tile = TILE): Rect[] {
 }
 
 /** Padded size of a tile and of its latent grids. */
-function tileDims(t: Rect): { W: number; H: number; yh: number; yw: number; zh: number; zw: number } {
+export function tileDims(t: Rect): { W: number; H: number; yh: number; yw: number; zh: number; zw: number } {
   const H = Math.ceil(t.h / STRIDE) * STRIDE;
   const W = Math.ceil(t.w / STRIDE) * STRIDE;
   return { W, H, yh: H / 16, yw: W / 16, zh: H / 64, zw: W / 64 };
@@ -89,7 +89,8 @@ function tileDims(t: Rect): { W: number; H: number; yh: number; yw: number; zh: 
 export class HyperpriorImageCodec {
   readonly modality = 'image' as const;
   readonly qualities: readonly number[];
-  private readonly coder: LatentCoder;
+  /** @internal The entropy coding of z and y (the video codec codes its intra frames with it). */
+  readonly coder: LatentCoder;
   /** Per quality and z channel: izgain / s_in, the input scale of the integer h_s. */
   private readonly hsInputFactor: Float64Array[];
 
@@ -116,7 +117,7 @@ export class HyperpriorImageCodec {
     checkTile(tile);
     if (img.width < 1 || img.height < 1) throw new InputError('image has no pixels');
     const tiles: TileStreams[] = [];
-    for (const t of tileGrid(img.width, img.height, tile)) tiles.push(await this.encodeTile(img, t, quality));
+    for (const t of tileGrid(img.width, img.height, tile)) tiles.push((await this.codeTile(img, t, quality)).streams);
     return { width: img.width, height: img.height, quality, tile, tiles };
   }
 
@@ -162,11 +163,17 @@ export class HyperpriorImageCodec {
 
   /** g_a and h_a of one tile: the float latent y and hyper-latent z, gains applied. */
   async analysis(img: RgbImage, t: Rect, q: number): Promise<{ y: Float32Array; z: Float32Array }> {
+    const y = await this.latent(img, t, q);
+    return { y, z: await this.hyperAnalysis(y, t, q) };
+  }
+
+  /** g_a of one tile: the float latent y, planar M × yh × yw, quality q's gains applied. */
+  async latent(img: RgbImage, t: Rect, q: number): Promise<Float32Array> {
     const { W, H, yh, yw } = tileDims(t);
     const x = toPlanarPadded(img, t, W, H);
     const y = (await run1(await this.session('g_a'), new ort.Tensor('float32', x, [1, 3, H, W]))).data as Float32Array;
     scaleChannels(y, this.files.bundle.gain[q]!, yh * yw);
-    return { y, z: await this.hyperAnalysis(y, t, q) };
+    return y;
   }
 
   /** h_a of one tile's (gain-scaled) y: the float hyper-latent z, its gain applied. */
@@ -178,16 +185,16 @@ export class HyperpriorImageCodec {
     return z;
   }
 
-  private async encodeTile(img: RgbImage, t: Rect, q: number): Promise<TileStreams> {
+  /** Codes one tile: its streams, and the latents the decoder will see. */
+  async codeTile(img: RgbImage, t: Rect, q: number): Promise<{ streams: TileStreams; latents: TileLatents }> {
     const { N } = this.files.bundle.arch;
     const { zh, zw } = tileDims(t);
     const { y, z } = await this.analysis(img, t, q);
     const zHat = quantizeZ(z);
     const zBytes = this.coder.encodeZ(zHat, N, zh * zw);
     const { mu, index } = await this.hyperSynthesis(zHat, q, zh, zw);
-    const sym = new Int32Array(y.length);
-    for (let i = 0; i < y.length; i++) sym[i] = Math.round(y[i]! - mu[i]!);
-    return { z: zBytes, y: this.coder.encodeY(sym, index) };
+    const symbols = quantizeAround(y, mu);
+    return { streams: { z: zBytes, y: this.coder.encodeY(symbols, index) }, latents: { zHat, index, mu, symbols } };
   }
 
   /** Entropy decoding of one tile: ẑ, then the integer h_s, then the y symbols. */
@@ -202,10 +209,14 @@ export class HyperpriorImageCodec {
 
   /** ŷ = symbols + mu, then g_s, into the tile's rectangle of `out`. */
   async synthesize(lat: TileLatents, t: Rect, q: number, out: RgbImage): Promise<void> {
+    await this.synthesizeLatent(dequantize(lat.symbols, lat.mu), t, q, out);
+  }
+
+  /** g_s of a tile's decoded latent ŷ (gained), into the tile's rectangle of `out`. */
+  async synthesizeLatent(yHatGained: Float32Array, t: Rect, q: number, out: RgbImage): Promise<void> {
     const { M } = this.files.bundle.arch;
     const { W, H, yh, yw } = tileDims(t);
-    const yHat = new Float32Array(lat.symbols.length);
-    for (let i = 0; i < yHat.length; i++) yHat[i] = lat.symbols[i]! + lat.mu[i]!;
+    const yHat = Float32Array.from(yHatGained);
     scaleChannels(yHat, this.files.bundle.igain[q]!, yh * yw);
     const xHat = (await run1(await this.session('g_s'), new ort.Tensor('float32', yHat, [1, M, yh, yw]))).data as Float32Array;
     fromPlanar(xHat, W, H, t, out);
@@ -243,6 +254,20 @@ export class HyperpriorImageCodec {
     }
     return { mu, index, acc };
   }
+}
+
+/** The symbols round(y − mu) coded under a Gaussian of mean mu. */
+export function quantizeAround(y: Float32Array, mu: Float32Array): Int32Array {
+  const sym = new Int32Array(y.length);
+  for (let i = 0; i < y.length; i++) sym[i] = Math.round(y[i]! - mu[i]!);
+  return sym;
+}
+
+/** The decoded latent ŷ = symbols + mu (float32, identical on both sides). */
+export function dequantize(symbols: Int32Array, mu: Float32Array): Float32Array {
+  const yHat = new Float32Array(symbols.length);
+  for (let i = 0; i < yHat.length; i++) yHat[i] = symbols[i]! + mu[i]!;
+  return yHat;
 }
 
 /** ẑ = round(z), clamped so that escapes stay small. */

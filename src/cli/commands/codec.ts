@@ -7,6 +7,7 @@ import { decode, decodeAudioToWav, encode, inspect } from '../../api.js';
 import { UsageError } from '../../errors.js';
 import { checkOutput, writeFileAtomic } from '../../io/files.js';
 import { encodePng } from '../../io/image.js';
+import { writeVideo } from '../../io/video.js';
 import { listModels } from '../../models.js';
 import type { Device, RuntimeOptions } from '../../runtime/onnx.js';
 
@@ -40,6 +41,13 @@ function parseTile(t: string | undefined): number | undefined {
   if (t === undefined) return undefined;
   const n = Number(t);
   if (!Number.isInteger(n) || n < 64 || n > 1024 || n % 64 !== 0) throw new UsageError(`--tile must be a multiple of 64 in 64..1024, not ${t}`);
+  return n;
+}
+
+function parseIntraPeriod(p: string | undefined): number | undefined {
+  if (p === undefined) return undefined;
+  const n = Number(p);
+  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new UsageError(`--intra-period must be an integer 1..65535, not ${p}`);
   return n;
 }
 
@@ -77,18 +85,22 @@ async function readInput(file: string): Promise<Uint8Array> {
 export function registerCodecCommands(program: Command): void {
   program
     .command('encode <input>')
-    .description('compress an image or audio file into an .lc file')
+    .description('compress an image, audio or video file into an .lc file')
     .option('-o, --output <file>', 'output file (default: <input>.lc)')
-    .option('-m, --model <name>', 'model (see `lcodec models`; default hyperprior-mse for images, audio-hyperprior for audio)')
-    .option('-q, --quality <n>', "the model's quality index; higher = better quality (default 4 for images, 1 for audio)")
+    .option('-m, --model <name>', 'model (see `lcodec models`; default hyperprior-mse for images, audio-hyperprior for audio, video-sem for video)')
+    .option('-q, --quality <n>', "the model's quality index; higher = better quality (default 4 for images and video, 1 for audio)")
     .option('--device <cpu|cuda>', 'ONNX Runtime execution provider', 'cpu')
     .option('--threads <n>', 'ONNX Runtime threads')
     .option('--tile <n>', 'tile edge in pixels (multiple of 64, max 1024); smaller tiles use less memory')
+    .option('--intra-period <n>', 'video: frames between intra frames (default 32; 1 = all intra)')
     .option('-f, --force', 'overwrite the output file')
-    .action(async (input: string, o: RuntimeFlags & { output?: string; model?: string; quality?: string; tile?: string; force?: boolean }) => {
+    .action(async (input: string, o: RuntimeFlags & { output?: string; model?: string; quality?: string; tile?: string; intraPeriod?: string; force?: boolean }) => {
       const output = o.output ?? replaceExt(input, '.lc');
       await readable(input);
-      const opts = { ...runtimeOptions(o), model: o.model, quality: parseQuality(o.quality), tile: parseTile(o.tile), onWarning: warn, name: input };
+      const opts = {
+        ...runtimeOptions(o), model: o.model, quality: parseQuality(o.quality), tile: parseTile(o.tile),
+        intraPeriod: parseIntraPeriod(o.intraPeriod), onWarning: warn, name: input,
+      };
       checkOutput(output, input, o.force === true);
       // A path, so that long audio files are streamed rather than read whole.
       const lc = await encode(input, opts);
@@ -97,14 +109,16 @@ export function registerCodecCommands(program: Command): void {
       const layout = info.modality === 'image' && info.channels !== undefined && info.channels !== 3 ? ` ${LAYOUT[info.channels]}` : '';
       const what = info.modality === 'audio'
         ? `${info.seconds!.toFixed(2)} s, ${info.sampleRate} Hz, ${info.channels} ch, ${info.kbps!.toFixed(2)} kbps`
-        : `${info.width}x${info.height}${layout}, ${info.bpp!.toFixed(4)} bpp`;
+        : info.modality === 'video'
+          ? `${info.width}x${info.height}, ${info.frames} frames, ${info.bpp!.toFixed(4)} bpp, ${info.kbps!.toFixed(1)} kbps`
+          : `${info.width}x${info.height}${layout}, ${info.bpp!.toFixed(4)} bpp`;
       process.stdout.write(`${output}: ${lc.length} bytes, ${what} (${info.model} q${info.quality})\n`);
     });
 
   program
     .command('decode <input>')
-    .description('decompress an .lc file (image → .png, audio → .wav at the input\'s rate, channels and length)')
-    .option('-o, --output <file>', 'output file (default: <input> with .png or .wav)')
+    .description('decompress an .lc file (image → .png, audio → .wav at the input\'s rate, channels and length, video → .y4m, or .mp4/.mkv by the output name)')
+    .option('-o, --output <file>', 'output file (default: <input> with .png, .wav or .y4m)')
     .option('--device <cpu|cuda>', 'ONNX Runtime execution provider', 'cpu')
     .option('--threads <n>', 'ONNX Runtime threads')
     .option('-f, --force', 'overwrite the output file')
@@ -112,7 +126,7 @@ export function registerCodecCommands(program: Command): void {
       const runtime = runtimeOptions(o);
       const bytes = await readInput(input);
       const header = inspect(bytes);
-      const output = o.output ?? replaceExt(input, header.modality === 'audio' ? '.wav' : '.png');
+      const output = o.output ?? replaceExt(input, { audio: '.wav', video: '.y4m' }[header.modality] ?? '.png');
       checkOutput(output, input, o.force === true);
       if (header.modality === 'audio') {
         await decodeAudioToWav(bytes, output, runtime);
@@ -120,6 +134,11 @@ export function registerCodecCommands(program: Command): void {
         return;
       }
       const media = await decode(bytes, runtime);
+      if (media.modality === 'video') {
+        const { frames } = await writeVideo(output, media.video);
+        process.stdout.write(`${output}: ${header.width}x${header.height}, ${frames} frames (${header.model} q${header.quality})\n`);
+        return;
+      }
       if (media.modality !== 'image') throw new UsageError(`decoding ${media.modality} is not supported yet`);
       await writeFileAtomic(output, await encodePng(media.image));
       process.stdout.write(`${output}: ${header.width}x${header.height} (${header.model} q${header.quality})\n`);
@@ -141,6 +160,7 @@ export function registerCodecCommands(program: Command): void {
         `quality:  ${info.quality}`,
         info.width !== undefined ? `size:     ${info.width}x${info.height}${info.channels !== undefined ? ` ${LAYOUT[info.channels]}` : ''}` : undefined,
         info.sampleRate !== undefined ? `audio:    ${info.seconds!.toFixed(2)} s, ${info.sampleRate} Hz, ${info.channels} ch` : undefined,
+        info.frames !== undefined ? `video:    ${info.frames} frames, ${info.fps!.toFixed(3)} fps, ${info.seconds!.toFixed(2)} s, intra period ${info.intraPeriod}` : undefined,
         `bytes:    ${info.bytes}${info.bpp !== undefined ? ` (${info.bpp.toFixed(4)} bpp)` : ''}${info.kbps !== undefined ? ` (${info.kbps.toFixed(2)} kbps)` : ''}`,
         `sections: ${info.sections.join(', ')}`,
       ];

@@ -1,0 +1,202 @@
+/**
+ * Learned video codec behind the common codec interface: every frame goes through the image
+ * model's transforms (g_a / g_s); intra frames are coded exactly as the image codec codes a
+ * picture, P-frames with the spatiotemporal entropy model of temporal.ts, conditioned on the
+ * previous decoded latent. Frames stream through both ways: encoding holds one frame and the
+ * previous latent, decoding yields frames one at a time.
+ *
+ * Bitstream (docs/FORMAT.md): an `.lc` container, shape `width, height, fps_num, fps_den,
+ * frames, intra_period, tile`, and per frame, per tile, its z then y stream. A frame is intra
+ * when its index is a multiple of intra_period.
+ */
+import { CorruptFileError, readContainer, writeContainer } from '../../src/container/index.js';
+import { InputError } from '../../src/errors.js';
+import { videoFrames } from '../../src/io/video.js';
+import type { RuntimeOptions } from '../../src/runtime/onnx.js';
+import { loadImageModelFiles } from '../image/bundle.js';
+import {
+  HyperpriorImageCodec, TILE, checkTile, dequantize, quantizeAround, tileDims, tileGrid, type Rect, type TileStreams,
+} from '../image/hyperprior.js';
+import { MAX_IMAGE_PIXELS, type Video, type VideoCodec, type VideoFrame } from '../types.js';
+import { loadTemporalBundle, TemporalModel } from './temporal.js';
+
+/** Sections a container can hold, and so frames × tiles × 2 at most. */
+const MAX_SECTIONS = 1 << 16;
+
+/** A checked video file: its streams and layout. */
+export interface VideoStream {
+  sections: Uint8Array[];
+  width: number;
+  height: number;
+  fps: [number, number];
+  frames: number;
+  period: number;
+  grid: Rect[];
+  quality: number;
+}
+
+export interface VideoCodecOptions {
+  /** Frames between intra frames: 1 codes every frame intra (the model's default otherwise). */
+  intraPeriod?: number;
+  /** Tile edge in pixels (multiple of 64, at most and by default 1024). */
+  tile?: number;
+}
+
+export class LearnedVideoCodec implements VideoCodec {
+  readonly modality = 'video' as const;
+  readonly qualities: readonly number[];
+  /** The codec's name: the model's, with `-intra` when every frame is coded intra. */
+  readonly name: string;
+  readonly intraPeriod: number;
+  readonly tile: number;
+  /** @internal The image model (intra frames, transforms) and the P-frame model. */
+  readonly impl: HyperpriorImageCodec;
+  readonly temporal: TemporalModel;
+
+  constructor(readonly model: string, dir: string, runtime: RuntimeOptions = {}, options: VideoCodecOptions = {}) {
+    this.impl = new HyperpriorImageCodec(model, loadImageModelFiles(dir), runtime);
+    const bundle = loadTemporalBundle(dir);
+    this.temporal = new TemporalModel(dir, bundle, this.impl.files.bundle, runtime);
+    this.qualities = this.impl.qualities;
+    this.intraPeriod = options.intraPeriod ?? bundle.intra_period;
+    if (!Number.isInteger(this.intraPeriod) || this.intraPeriod < 1 || this.intraPeriod > 65535) {
+      throw new InputError(`intra period must be an integer 1..65535, got ${this.intraPeriod}`);
+    }
+    this.tile = options.tile ?? TILE;
+    try {
+      checkTile(this.tile);
+    } catch (err) {
+      throw new InputError((err as Error).message);
+    }
+    this.name = this.intraPeriod === 1 && options.intraPeriod === 1 ? `${model}-intra` : model;
+  }
+
+  async encode(video: Video, quality: number): Promise<Uint8Array> {
+    this.impl.checkQuality(quality);
+    const { width, height } = video;
+    if (width * height > MAX_IMAGE_PIXELS) throw new InputError(`video frames of ${width}x${height} are over the ${MAX_IMAGE_PIXELS} pixel limit`);
+    const grid = tileGrid(width, height, this.tile);
+    const { N } = this.impl.files.bundle.arch;
+    const prev: Float32Array[] = [];
+    const sections: Uint8Array[] = [];
+    let frames = 0;
+    for await (const frame of videoFrames(video)) {
+      if (sections.length + 2 * grid.length > MAX_SECTIONS) {
+        throw new InputError(`video is too long for one .lc file (at most ${Math.floor(MAX_SECTIONS / 2 / grid.length)} frames of this size)`);
+      }
+      const intra = frames % this.intraPeriod === 0;
+      for (let i = 0; i < grid.length; i++) {
+        const t = grid[i]!;
+        if (intra) {
+          const { streams, latents } = await this.impl.codeTile(frame, t, quality);
+          sections.push(streams.z, streams.y);
+          prev[i] = dequantize(latents.symbols, latents.mu);
+          continue;
+        }
+        const { yh, yw, zh, zw } = tileDims(t);
+        const y = await this.impl.latent(frame, t, quality);
+        const zHat = await this.temporal.hyperLatent(y, prev[i]!, quality, yh, yw);
+        const { mu, index } = await this.temporal.parameters(zHat, prev[i]!, quality, yh, yw);
+        const symbols = quantizeAround(y, mu);
+        sections.push(this.temporal.coder.encodeZ(zHat, N, zh * zw), this.temporal.coder.encodeY(symbols, index));
+        prev[i] = dequantize(symbols, mu);
+      }
+      frames++;
+    }
+    return writeContainer({
+      modality: 'video',
+      model: this.model,
+      modelHash: this.impl.files.hash,
+      quality,
+      shape: [width, height, video.fps[0], video.fps[1], frames, this.intraPeriod, this.tile],
+      sections,
+    });
+  }
+
+  /**
+   * Checks the header and the section layout, then returns the video; its frames are decoded
+   * one at a time as they are iterated (a damaged stream throws there).
+   */
+  async decode(bytes: Uint8Array): Promise<Video> {
+    const stream = this.parse(bytes);
+    return {
+      width: stream.width,
+      height: stream.height,
+      fps: stream.fps,
+      frameCount: stream.frames,
+      frames: { [Symbol.asyncIterator]: () => this.decodeFrames(stream) },
+    };
+  }
+
+  /** @internal The header and section layout of a file, checked (CorruptFileError, InputError). */
+  parse(bytes: Uint8Array): VideoStream {
+    const c = readContainer(bytes);
+    if (c.modality !== 'video') throw new InputError(`this is an ${c.modality} file, not a video file`);
+    if (c.model !== this.model) throw new InputError(`file was made by model ${c.model}, not ${this.model}`);
+    if (!c.modelHash.every((b, i) => b === this.impl.files.hash[i])) {
+      throw new InputError(`file was made by other weights of ${c.model} than the installed ones; it cannot be decoded with this model`);
+    }
+    this.impl.checkQuality(c.quality);
+    if (c.shape.length !== 7) throw new CorruptFileError('corrupt .lc file (video shape)');
+    const [width, height, fpsNum, fpsDen, frames, period, tile] = c.shape as [number, number, number, number, number, number, number];
+    if (!(width >= 1 && height >= 1 && width * height <= MAX_IMAGE_PIXELS) || !(fpsNum >= 1 && fpsDen >= 1) || frames < 1 || period < 1) {
+      throw new CorruptFileError(`corrupt .lc file (video ${width}x${height}, ${frames} frames, ${fpsNum}/${fpsDen} fps, intra period ${period})`);
+    }
+    try {
+      checkTile(tile);
+    } catch {
+      throw new CorruptFileError(`corrupt .lc file (tile size ${tile})`);
+    }
+    const grid = tileGrid(width, height, tile);
+    if (c.sections.length !== frames * grid.length * 2) {
+      throw new CorruptFileError(`corrupt .lc file (${frames} frames of ${grid.length} tiles need ${frames * grid.length * 2} sections, found ${c.sections.length})`);
+    }
+    const { N } = this.impl.files.bundle.arch;
+    for (let f = 0; f < frames; f++) {
+      for (let i = 0; i < grid.length; i++) {
+        const { zh, zw } = tileDims(grid[i]!);
+        const coder = f % period === 0 ? this.impl.coder : this.temporal.coder;
+        if (c.sections[(f * grid.length + i) * 2]!.length < coder.minZBytes(N, zh * zw)) {
+          throw new CorruptFileError(`corrupt .lc file (frame ${f}, tile ${i}: its stream is too short for the declared size)`);
+        }
+      }
+    }
+    return { sections: c.sections, width, height, fps: [fpsNum, fpsDen], frames, period, grid, quality: c.quality };
+  }
+
+  private async *decodeFrames(s: VideoStream): AsyncGenerator<VideoFrame> {
+    for await (const latents of this.decodeLatents(s)) {
+      const out: VideoFrame = { width: s.width, height: s.height, data: new Uint8Array(s.width * s.height * 3) };
+      for (let i = 0; i < s.grid.length; i++) await this.impl.synthesizeLatent(latents[i]!, s.grid[i]!, s.quality, out);
+      yield out;
+    }
+  }
+
+  /**
+   * @internal Entropy decoding only: per frame, every tile's decoded latent ŷ. These are what
+   * must come out bit-exactly on every machine (g_s after them is float arithmetic).
+   */
+  async *decodeLatents(s: VideoStream): AsyncGenerator<Float32Array[]> {
+    const { N } = this.impl.files.bundle.arch;
+    let prev: Float32Array[] = [];
+    for (let f = 0; f < s.frames; f++) {
+      const cur: Float32Array[] = [];
+      for (let i = 0; i < s.grid.length; i++) {
+        const t = s.grid[i]!;
+        const k = (f * s.grid.length + i) * 2;
+        const streams: TileStreams = { z: s.sections[k]!, y: s.sections[k + 1]! };
+        if (f % s.period === 0) {
+          const lat = await this.impl.decodeLatents(streams, t, s.quality);
+          cur.push(dequantize(lat.symbols, lat.mu));
+        } else {
+          const { yh, yw, zh, zw } = tileDims(t);
+          const zHat = this.temporal.coder.decodeZ(streams.z, N, zh * zw);
+          const { mu, index } = await this.temporal.parameters(zHat, prev[i]!, s.quality, yh, yw);
+          cur.push(dequantize(this.temporal.coder.decodeY(streams.y, index), mu));
+        }
+      }
+      prev = cur;
+      yield cur;
+    }
+  }
+}
