@@ -315,4 +315,39 @@ describe('bad inputs', () => {
     ).rejects.toThrow(/frame 0/);
     expect(await readdir(path.dirname(out))).toEqual([]);
   });
+
+  it('Y4M: a failure in the first frame leaves no temporary file, however soon it comes', async () => {
+    // The write stream opens its file asynchronously: removing the temporary file before the
+    // open completed left it behind (a few in 300 runs, more under load).
+    const d = path.join(dir, 'first-frame');
+    await execFileAsync('mkdir', ['-p', d]);
+    async function* failing(): AsyncGenerator<VideoFrame> {
+      throw new Error('frame 0 is damaged');
+    }
+    for (let i = 0; i < 300; i++) {
+      await expect(writeVideo(path.join(d, `x${i}.y4m`), { width: 16, height: 16, fps: [25, 1], frames: failing() })).rejects.toThrow(/frame 0/);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+    expect(await readdir(d)).toEqual([]);
+  });
+
+  it('MP4/MKV: frames that fail after ffmpeg started reading end the write, not hang it', async () => {
+    // Found by fuzzing video .lc files decoded to .mp4 (a damaged last frame): ffmpeg, blocked
+    // on its stdin, ignored fluent-ffmpeg's SIGTERM and the write never settled.
+    const out = path.join(dir, 'slow-fail', 'x.mp4');
+    await execFileAsync('mkdir', ['-p', path.dirname(out)]);
+    async function* slowFailing(): AsyncGenerator<VideoFrame> {
+      for (const frame of smoothFrames(16, 16, 3)) {
+        await new Promise((r) => setTimeout(r, 150));
+        yield frame;
+      }
+      throw new Error('frame 3 is damaged');
+    }
+    for (const format of ['mp4', 'mkv'] as const) {
+      const t0 = performance.now();
+      await expect(writeVideo(out, { width: 16, height: 16, fps: [25, 1], frames: slowFailing() }, { format })).rejects.toThrow(/frame 3 is damaged/);
+      expect(performance.now() - t0).toBeLessThan(10_000);
+    }
+    expect(await readdir(path.dirname(out))).toEqual([]);
+  }, 30_000);
 });

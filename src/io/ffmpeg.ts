@@ -106,9 +106,13 @@ export function streamFfmpeg(job: FfmpegJob, highWaterMark = 1 << 20): FfmpegStr
     command.on('end', () => resolve());
     command.on('error', (err: unknown) => {
       if (killed) resolve();
-      // A streamed input that failed: its own error, not ffmpeg's view of it.
-      else if (err instanceof Error && 'inputStreamError' in err && err.inputStreamError instanceof Error) reject(err.inputStreamError);
-      else reject(toError(err));
+      // A streamed input that failed: its own error, not ffmpeg's view of it. fluent-ffmpeg
+      // only sends SIGTERM then, which ffmpeg, blocked reading a stdin that never ends, does
+      // not act on: it would wait forever (and `done` with it).
+      else if (err instanceof Error && 'inputStreamError' in err && err.inputStreamError instanceof Error) {
+        command.kill('SIGKILL');
+        reject(err.inputStreamError);
+      } else reject(toError(err));
     });
   });
   const done = finished.then(

@@ -27,7 +27,7 @@
  * complete (a temporary name beside it, then a rename).
  */
 import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdtemp, open, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, extname, join } from 'node:path';
@@ -304,9 +304,10 @@ export async function writeVideo(file: string, video: Video, options: WriteVideo
   const tmp = join(dirname(file), `.${basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
   let frames = 0;
   const y4m = (chroma: ChromaFormat) => encodeY4m(video, chroma, () => frames++);
+  let out: WriteStream | undefined;
   try {
     if (format === 'y4m') {
-      const out = createWriteStream(tmp);
+      out = createWriteStream(tmp);
       const failed = once(out, 'error').then(([e]) => Promise.reject(e as Error));
       failed.catch(() => undefined);
       for await (const chunk of y4m(options.chroma ?? '420')) {
@@ -314,7 +315,7 @@ export async function writeVideo(file: string, video: Video, options: WriteVideo
       }
       out.end();
       await Promise.race([once(out, 'finish'), failed]);
-      await new Promise<void>((resolve, reject) => out.close((e) => (e ? reject(e) : resolve())));
+      await new Promise<void>((resolve, reject) => out!.close((e) => (e ? reject(e) : resolve())));
     } else {
       const odd = video.width % 2 === 1 || video.height % 2 === 1;
       const crf = options.crf ?? MP4_DEFAULT_CRF;
@@ -333,6 +334,10 @@ export async function writeVideo(file: string, video: Video, options: WriteVideo
     }
     await rename(tmp, file);
   } catch (err) {
+    // The stream opens its file asynchronously: close it first, or a failure in the first
+    // frames would remove the temporary file before it exists, and leave it behind.
+    const stream = out;
+    if (stream && !stream.closed) await new Promise<void>((resolve) => (stream.once('close', () => resolve()), stream.destroy()));
     await rm(tmp, { force: true });
     throw err;
   }
