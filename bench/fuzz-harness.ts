@@ -20,12 +20,16 @@ import path from 'node:path';
 import sharp from 'sharp';
 import type { LearnedAudioCodec } from '../codecs/audio/index.js';
 import type { LearnedImageCodec } from '../codecs/image/index.js';
-import type { Audio, Modality, Picture } from '../codecs/types.js';
+import type { LearnedVideoCodec } from '../codecs/video/index.js';
+import type { Audio, Modality, Picture, Video, VideoFrame } from '../codecs/types.js';
 import { decode, decodeAudioToWav, inspect, type FileInfo } from '../src/api.js';
 import { crc32 } from '../src/container/crc32.js';
 import { readContainer } from '../src/container/index.js';
 import { InputError } from '../src/errors.js';
 import { inspectWav, resample } from '../src/io/audio.js';
+import { writeVideo } from '../src/io/video.js';
+import { formatY4mHeader, Y4M_FRAME_LINE } from '../src/io/y4m.js';
+import { yuvFrameBytes } from '../src/io/yuv.js';
 import { loadModel } from '../src/models.js';
 import { PACKAGE_ROOT } from '../src/paths.js';
 
@@ -42,6 +46,8 @@ export const CASE_LIMIT_MS = 5000;
  */
 export interface FuzzTarget {
   modality: Modality;
+  /** The model the sample files are made with (test/fuzz.test.ts skips a target whose model is not installed). */
+  model: string;
   /**
    * Names of the header's shape values, in order (docs/FORMAT.md): the header-field
    * mutation changes one of them by name.
@@ -93,10 +99,11 @@ function stubSections(f: RawFile, r: Rng, sections: number): void {
 
 export const IMAGE_TARGET: FuzzTarget = {
   modality: 'image',
+  model: 'hyperprior-mse',
   shapeFields: ['width', 'height', 'tile', 'channels'],
   fastCases: 300,
   async samples() {
-    const codec = loadModel('hyperprior-mse') as LearnedImageCodec;
+    const codec = loadModel(this.model) as LearnedImageCodec;
     const rgb = await photo(160, 96, 150, 40); // 3 × 2 tiles of 64: sections to swap
     const rgba: Picture = { ...(await photo(96, 64, 20, 250)), alpha: disc(96, 64) };
     const gray: Picture = { ...(await photo(72, 56, 300, 200)), grayscale: true };
@@ -182,11 +189,12 @@ const AUDIO_HOP = 320;
 
 export const AUDIO_TARGET: FuzzTarget = {
   modality: 'audio',
+  model: 'audio-hyperprior',
   shapeFields: ['sampleRate', 'channels', 'samples', 'chunkFrames', 'channelCoding'],
   sizeFields: [2, 3],
   fastCases: 300,
   async samples() {
-    const codec = loadModel('audio-hyperprior') as LearnedAudioCodec;
+    const codec = loadModel(this.model) as LearnedAudioCodec;
     const m = codec.model;
     if (m.sampleRate !== AUDIO_MODEL_RATE || m.hop !== AUDIO_HOP) throw new Error('fuzz-harness: the audio model changed its rate or hop; update AUDIO_TARGET');
     /** Codes `audio` at `quality`, `chunkFrames` latent frames per chunk (more chunks: more sections to swap). */
@@ -238,12 +246,106 @@ export const AUDIO_TARGET: FuzzTarget = {
   },
 };
 
+/** The video model the video target codes its samples with (not necessarily in models/ yet: LCODEC_MODELS). */
+export const VIDEO_MODEL = 'video-sem';
+
 /**
- * Fuzz targets by modality. Video plugs in the same way when its learned codec lands: a
- * VIDEO_TARGET with shapeFields, samples() (a few tiny clips: frame count, per-frame
- * sections, GOP references) and decode(), then `video: VIDEO_TARGET` here.
+ * `count` frames of w × h: a window over the sample photograph moving (dx, dy) pixels per
+ * frame, a camera-like motion the P-frames have to follow.
  */
-export const FUZZ_TARGETS: Partial<Record<Modality, FuzzTarget>> = { image: IMAGE_TARGET, audio: AUDIO_TARGET };
+async function pan(w: number, h: number, count: number, left: number, top: number, dx: number, dy: number): Promise<Video & { frames: VideoFrame[] }> {
+  const frames: VideoFrame[] = [];
+  for (let t = 0; t < count; t++) frames.push(await photo(w, h, left + t * dx, top + t * dy));
+  return { width: w, height: h, fps: [25, 1], frameCount: count, frames };
+}
+
+/**
+ * What `lcodec decode clip.lc -o out.y4m` (or `out.mp4`) does — decode, then writeVideo — into
+ * a fresh directory: the file must hold exactly the frames the header declares (Y4M: to the
+ * byte), and nothing else (no temporary file) may be left there, whether the decode succeeds
+ * or fails.
+ */
+async function decodeVideoToFileChecked(bytes: Uint8Array, info: FileInfo, ext: '.y4m' | '.mp4'): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'lcodec-fuzz-video-'));
+  const name = `out${ext}`;
+  const out = path.join(dir, name);
+  let failure: unknown;
+  let summary = '';
+  try {
+    const media = await decode(bytes);
+    if (media.modality !== 'video') throw new Error(`decoded ${media.modality} from a video file`);
+    const { width, height, fps } = media.video;
+    const { frames } = await writeVideo(out, media.video);
+    const size = (await readFile(out)).length;
+    const expected = ext === '.y4m' ? formatY4mHeader({ width, height, fps, chroma: '420' }).length + info.frames! * (Y4M_FRAME_LINE.length + yuvFrameBytes(width, height, '420')) : size;
+    if (width !== info.width || height !== info.height || frames !== info.frames || size !== expected || size === 0) {
+      throw new Error(`${ext} of ${frames} frames of ${width}x${height} (${size} bytes, ${expected} expected) does not match its header: ${info.frames} frames of ${info.width}x${info.height}`);
+    }
+    summary = `${width}x${height}, ${frames} frames (${ext.slice(1).toUpperCase()})`;
+  } catch (err) {
+    failure = err;
+  }
+  const left = (await readdir(dir)).filter((f) => f !== name || failure !== undefined);
+  await rm(dir, { recursive: true, force: true });
+  if (left.length > 0) throw new Error(`decode to ${ext} left ${left.join(', ')} behind${failure ? ` after ${String(failure)}` : ''}`);
+  if (failure !== undefined) throw failure;
+  return summary;
+}
+
+export const VIDEO_TARGET: FuzzTarget = {
+  modality: 'video',
+  model: VIDEO_MODEL,
+  shapeFields: ['width', 'height', 'fps_num', 'fps_den', 'frames', 'intra_period', 'tile'],
+  sizeFields: [0, 1, 4],
+  async samples() {
+    const codec = (intraPeriod: number, tile?: number) => loadModel(this.model, {}, { intraPeriod, tile }) as LearnedVideoCodec;
+    return [
+      // 2 tiles of 64 per frame: P-frames with several tiles, sections to swap within a frame.
+      { name: '128x64-3f-p2-q2-2-tiles', bytes: await codec(2, 64).encode(await pan(128, 64, 3, 40, 200, 3, 1), 2) },
+      { name: '64x64-2f-p1-q0', bytes: await codec(1).encode(await pan(64, 64, 2, 300, 60, 2, 0), 0) },
+      { name: '64x64-5f-p4-q5', bytes: await codec(4).encode(await pan(64, 64, 5, 120, 150, 1, 2), 5) },
+      { name: '65x33-4f-p2-q3', bytes: await codec(2).encode(await pan(65, 33, 4, 380, 300, 2, 1), 3) },
+      { name: '128x64-4f-p4-q7', bytes: await codec(4).encode(await pan(128, 64, 4, 200, 20, 4, 0), 7) },
+    ];
+  },
+  async decode(bytes) {
+    const info = inspect(bytes);
+    // Half the files (by the last byte, which is the CRC's, or what a mutation left there)
+    // take the path of `lcodec decode`: frame by frame into a Y4M file, one in eight of those
+    // into an MP4 through ffmpeg; the others the library's decode, iterating every frame.
+    const route = bytes[bytes.length - 1]!;
+    if (route % 2 === 1) return decodeVideoToFileChecked(bytes, info, route % 16 === 1 ? '.mp4' : '.y4m');
+    const media = await decode(bytes);
+    if (media.modality !== 'video') throw new Error(`decoded ${media.modality} from a video file`);
+    const v = media.video;
+    const [, , num, den] = readContainer(bytes).shape;
+    if (v.width !== info.width || v.height !== info.height || v.fps[0] !== num || v.fps[1] !== den || v.frameCount !== info.frames) {
+      throw new Error(`decoded video ${v.width}x${v.height} at ${v.fps.join('/')} fps, ${v.frameCount} frames does not match its header`);
+    }
+    let n = 0;
+    for await (const frame of v.frames) {
+      if (frame.width !== v.width || frame.height !== v.height || frame.data.length !== v.width * v.height * 3) {
+        throw new Error(`frame ${n} is ${frame.width}x${frame.height} (${frame.data.length} bytes), not ${v.width}x${v.height} RGB`);
+      }
+      n++;
+    }
+    if (n !== info.frames) throw new Error(`decoded ${n} frames, the header says ${info.frames}`);
+    return `${v.width}x${v.height}, ${n} frames`;
+  },
+  bomb(f, r) {
+    // A huge declared video of stub sections: many frames of one 64-pixel tile, or one frame
+    // of many tiles. Only the decoder's checks stand between it and a long decode or a huge
+    // allocation.
+    const units = pick(r, [64, 1024, 16384, 32768]);
+    const frames = r() < 0.5;
+    f.shape = frames ? [64, 64, 25, 1, units, f.shape[5] ?? 1, 64] : [64 * units, 64, 25, 1, 1, f.shape[5] ?? 1, 64];
+    stubSections(f, r, 2 * units);
+    return frames ? `${units} frames of 64x64 declared with ${2 * units} short sections` : `one ${64 * units}x64 frame declared with ${2 * units} short sections`;
+  },
+};
+
+/** Fuzz targets by modality: `bench/fuzz.ts --modality` and test/fuzz.test.ts run each. */
+export const FUZZ_TARGETS: Partial<Record<Modality, FuzzTarget>> = { image: IMAGE_TARGET, audio: AUDIO_TARGET, video: VIDEO_TARGET };
 
 // ---------------------------------------------------------------------------------------
 // A raw view of the container: every field as read, re-serializable with any values.
