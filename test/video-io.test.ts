@@ -331,6 +331,27 @@ describe('bad inputs', () => {
     expect(await readdir(d)).toEqual([]);
   });
 
+  it('MP4/MKV: a size or frame rate x264 or MP4 refuse is bad input (InputError) naming them, and leaves no file', async () => {
+    // Found by fuzzing: a video .lc whose header says 25/134217728 fps decoded to .mp4 ended in
+    // an FfmpegError (exit code 1 from lcodec decode). Y4M writes both.
+    const d = path.join(dir, 'refused');
+    await execFileAsync('mkdir', ['-p', d]);
+    const still = (w: number, h: number, n: number): VideoFrame[] => Array.from({ length: n }, () => ({ width: w, height: h, data: new Uint8Array(w * h * 3).fill(90) }));
+    const cases = [
+      { file: 'slow.mp4', video: { width: 16, height: 16, fps: [25, 134217728] as [number, number], frames: still(16, 16, 3) }, what: /16x16 video at 25\/134217728 fps/ },
+      { file: 'wide.mkv', video: { width: 20000, height: 8, fps: [25, 1] as [number, number], frames: still(20000, 8, 2) }, what: /20000x8 video at 25\/1 fps/ },
+    ];
+    for (const { file, video, what } of cases) {
+      const err = await writeVideo(path.join(d, file), video).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(InputError);
+      expect((err as Error).message).toMatch(/^cannot write .*: ffmpeg \(x264, (MP4|Matroska)\) refused /);
+      expect((err as Error).message).toMatch(what);
+      expect((err as Error).message).not.toMatch(/\n/);
+      expect(await writeVideo(path.join(d, file.replace(/\.\w+$/, '.y4m')), video)).toEqual({ frames: video.frames.length });
+    }
+    expect((await readdir(d)).sort()).toEqual(['slow.y4m', 'wide.y4m']);
+  });
+
   it('MP4/MKV: frames that fail after ffmpeg started reading end the write, not hang it', async () => {
     // Found by fuzzing video .lc files decoded to .mp4 (a damaged last frame): ffmpeg, blocked
     // on its stdin, ignored fluent-ffmpeg's SIGTERM and the write never settled.

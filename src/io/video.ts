@@ -23,8 +23,9 @@
  *
  * Writing (`writeVideo`): Y4M by default, written by lcodec itself (4:2:0 by default, or
  * 4:4:4), or MP4 / Matroska through ffmpeg's libx264 at a high-quality setting (CRF 12,
- * preset medium, 4:2:0 — not lossless: for exact output use Y4M). The file appears only when
- * complete (a temporary name beside it, then a rename).
+ * preset medium, 4:2:0 — not lossless: for exact output use Y4M; x264 and MP4 refuse some
+ * sizes and frame rates Y4M takes: InputError). The file appears only when complete (a
+ * temporary name beside it, then a rename).
  */
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, type WriteStream } from 'node:fs';
@@ -330,6 +331,13 @@ export async function writeVideo(file: string, video: Video, options: WriteVideo
           ...(format === 'mp4' ? ['-movflags', '+faststart', '-f', 'mp4'] : ['-f', 'matroska']),
         ],
         output: tmp,
+      }).catch((err: unknown) => {
+        // ffmpeg's own failure (the frames' errors come through unchanged): x264 and MP4 have
+        // limits Y4M has not (x264 takes at most 16384 pixels a side, MP4 no frame rate below
+        // about 1/65536 fps), which a video's size or rate can exceed.
+        if (!(err instanceof FfmpegError)) throw err;
+        const what = `a ${video.width}x${video.height} video at ${video.fps[0]}/${video.fps[1]} fps`;
+        throw new InputError(`cannot write ${file}: ffmpeg (x264, ${format === 'mp4' ? 'MP4' : 'Matroska'}) refused ${what} (${err.message}); write .y4m instead`);
       });
     }
     await rename(tmp, file);
