@@ -4,11 +4,13 @@
     /usr/bin/python3 training/train_video.py --model video-sem --threads 2
 
 The video codec codes every frame with a trained image codec's transforms (`--base`, by
-default the weights the last image export left in training/weights/); only the P-frame
+default training/weights/video-sem-base.fp16.pt: hyperprior-mse as exported at step 7,838,
+kept apart so that later image exports do not change the video model); only the P-frame
 entropy model (lcodec_train/video.py) is trained here, for rate alone, on the latents of
 ../shared/data/video/train computed once and cached in ~/.cache/lcodec-train/. Two training
 clips (HOLDOUT) are kept out for monitoring: per quality, the bits of their P-frames under
-this model against the same frames coded intra by the image model, in log.csv.
+this model against the same frames coded intra by the image model, in log.csv; the
+checkpoint with the best mean of those ratios is kept as best.pt (what export_video.py takes).
 """
 from __future__ import annotations
 
@@ -127,13 +129,13 @@ def batch(clips: list[torch.Tensor], n: int, crop: int) -> tuple[torch.Tensor, t
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", default="video-sem")
-    ap.add_argument("--base", type=Path, default=WEIGHTS / "hyperprior-mse.fp16.pt",
+    ap.add_argument("--base", type=Path, default=WEIGHTS / "video-sem-base.fp16.pt",
                     help="image codec weights whose transforms the video codec uses")
     ap.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[1] / "../shared/data/video/train")
     ap.add_argument("--ckpt-dir", type=Path, default=None)
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--crop", type=int, default=12, help="latent crop edge (multiple of 4; 16 pixels each)")
-    ap.add_argument("--lr", type=float, default=5e-4)
+    ap.add_argument("--lr", type=float, default=2e-4)
     ap.add_argument("--steps", type=int, default=10**9)
     ap.add_argument("--minutes", type=float, default=1e9)
     ap.add_argument("--threads", type=int, default=0)
@@ -156,6 +158,7 @@ def main() -> None:
     model = TemporalPrior(N=ARCH["N"], M=ARCH["M"], qualities=base.qualities)
     opt = torch.optim.Adam(model.parameters(), lr=args.lr)
     step, trained_s = 0, 0.0
+    best: dict[str, float] = {}  # the held-out score of best.pt (mean P/intra ratio)
     if ckpt_path.exists():
         state = torch.load(ckpt_path)
         if state["base_sha256"] != digest:
@@ -164,6 +167,8 @@ def main() -> None:
         model.load_state_dict(state["model"])
         opt.load_state_dict(state["opt"])
         step, trained_s = state["step"], state["trained_s"]
+        if state.get("best") is not None:
+            best["score"] = state["best"]
         print(f"resumed {ckpt_path} at step {step}", flush=True)
     else:
         model.initialize_from(base)
@@ -174,11 +179,22 @@ def main() -> None:
     signal.signal(signal.SIGTERM, lambda *_: stop.update(now=True))
     signal.signal(signal.SIGINT, lambda *_: stop.update(now=True))
 
-    def save() -> None:
+    def save(path: Path = ckpt_path) -> None:
         atomic_save({"model": model.state_dict(), "opt": opt.state_dict(), "step": step, "trained_s": trained_s,
                      "base": str(args.base.name), "base_sha256": digest, "model_name": args.model,
-                     "arch": {"N": model.N, "M": model.M, "C2": model.C2}},
-                    ckpt_path)
+                     "arch": {"N": model.N, "M": model.M, "C2": model.C2}, "best": best.get("score")},
+                    path)
+
+    # Each quality's rate is measured against the image model's intra rate at that quality, so
+    # that the loss is the relative saving (what BD-rate measures), not dominated by the
+    # high qualities' larger bit counts.
+    with torch.no_grad():
+        norm = torch.zeros(base.qualities)
+        for qq in range(base.qualities):
+            prev, cur = batch(train_clips, 64, args.crop)
+            q = torch.full((64,), qq)
+            norm[qq] = intra_step(base, cur * gains(base, q)[0], q)[0].mean() / (args.crop * args.crop)
+    print("intra bits/position per quality:", [f"{v:.1f}" for v in norm.tolist()], flush=True)
 
     log = open(ckpt_dir / "log.csv", "a")
     run_start = last_ckpt = time.time()
@@ -192,7 +208,7 @@ def main() -> None:
         y = cur * gain
         y_prev = prev * gain + torch.empty_like(prev).uniform_(-0.5, 0.5)
         out = model(y, y_prev, q, igain)
-        loss = (bits(out) / (args.crop * args.crop)).mean()  # bits per latent position
+        loss = (bits(out) / (args.crop * args.crop * norm[q])).mean()  # P bits / intra bits
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
@@ -203,15 +219,21 @@ def main() -> None:
         win_n += 1
         if step % 100 == 0:
             rate = win_n / (time.time() - win_t)
-            print(f"step {step} bits/position {win / win_n:.3f} {rate:.2f} steps/s", flush=True)
+            print(f"step {step} P/intra rate {win / win_n:.4f} {rate:.2f} steps/s", flush=True)
             log.write(f"{time.time():.0f},{step},{trained_s:.0f},train,{win / win_n:.5f}\n")
             log.flush()
             win, win_n, win_t = 0.0, 0, time.time()
         if hold_clips and step % args.monitor_every == 0:
-            for qq, ratio in monitor(base, model, hold_clips, [0, 3, 7]):
+            ratios = monitor(base, model, hold_clips, [0, 3, 7])
+            for qq, ratio in ratios:
                 print(f"  monitor q{qq}: P-frame bits / intra bits {ratio:.3f}", flush=True)
                 log.write(f"{time.time():.0f},{step},{trained_s:.0f},holdout_q{qq},{ratio:.5f}\n")
             log.flush()
+            score = sum(r for _, r in ratios) / len(ratios)
+            if score < best.get("score", float("inf")):
+                best["score"] = score
+                save(ckpt_dir / "best.pt")
+                print(f"  best so far (mean ratio {score:.4f}): saved best.pt", flush=True)
         if time.time() - last_ckpt > args.ckpt_minutes * 60:
             save()
             last_ckpt = time.time()
