@@ -13,7 +13,7 @@
 import { open, readFile } from 'node:fs/promises';
 import { LearnedAudioCodec } from '../codecs/audio/index.js';
 import { LearnedImageCodec } from '../codecs/image/index.js';
-import type { Audio, Codec, Modality, Picture, RgbImage, Video } from '../codecs/types.js';
+import { MAX_IMAGE_PIXELS, type Audio, type Codec, type Modality, type Picture, type RgbImage, type Video } from '../codecs/types.js';
 import { readVideo } from './io/video.js';
 import { type Container, CorruptFileError, looksLikeContainer, readContainer, UnsupportedFileError } from './container/index.js';
 import { InputError, UsageError } from './errors.js';
@@ -117,7 +117,13 @@ function imageEncoder(opts: EncodeOptions): (image: Picture) => Promise<Uint8Arr
 async function encodeVideo(input: string | Uint8Array | Video, opts: EncodeOptions): Promise<Uint8Array> {
   const codec = codecFor('video', opts);
   const quality = qualityFor(codec, 'video', opts);
-  const video = isVideo(input) ? input : await readVideo(input, { name: opts.name ?? (typeof input === 'string' ? input : undefined) });
+  const name = opts.name ?? (typeof input === 'string' ? input : undefined);
+  const video = isVideo(input) ? input : await readVideo(input, { name });
+  if (video.width * video.height > MAX_IMAGE_PIXELS) {
+    // Before any frame is read; the codec checks again, without the file's name.
+    const mpx = (n: number): string => `${(n / 1e6).toFixed(1)} Mpx`;
+    throw new InputError(`${name ?? 'input'}: video frames are ${video.width}x${video.height} (${mpx(video.width * video.height)}); lcodec reads frames up to ${mpx(MAX_IMAGE_PIXELS)}`);
+  }
   return codec.encode(video as never, quality);
 }
 

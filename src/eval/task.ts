@@ -5,6 +5,7 @@
 import { getCodec } from '../../codecs/registry.js';
 import type { Codec, Modality } from '../../codecs/types.js';
 import type { Measurement } from './cache.js';
+import { InputError } from '../errors.js';
 import { modalityEval } from './modalities.js';
 
 export interface EvalTask {
@@ -67,7 +68,9 @@ export async function runEvalTask(task: EvalTask, onProgress?: (units: number) =
       const metrics = await table.measure(original as never, decoded as never, bytes.length, { progress });
       measurements.push({ quality, measurement: { bytes: bytes.length, metrics, enc_s: encS, dec_s: decS } });
     } catch (err) {
-      throw new Error(`${task.codec} at quality ${quality} on ${task.file}: ${(err as Error).message}`);
+      // Bad input stays bad input (exit code 2) with the codec, quality and file in front.
+      const message = `${task.codec} at quality ${quality} on ${task.file}: ${(err as Error).message}`;
+      throw err instanceof InputError || (err as Error)?.name === 'EntropyDecodeError' ? new InputError(message) : new Error(message);
     }
     progress(units - reported);
   }
