@@ -5,8 +5,9 @@
  * it was.
  *
  * Images, audio and video. Test media are generated here (sharp, WAV bytes written by hand,
- * ffmpeg for FLAC, MP4 and Y4M), nothing is committed. Video goes through `lcodec eval
- * --codecs x264`, the command that reads video today (`lcodec encode` has no video model yet).
+ * ffmpeg for FLAC, MP4, MKV and Y4M), nothing is committed. Video goes through `lcodec encode`
+ * (the learned video codec, video-sem) and `lcodec decode`, and through `lcodec eval --codecs
+ * x264`, which reads video the same way (src/io/video.ts) without a learned model.
  */
 import { execFile } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
@@ -15,11 +16,12 @@ import path from 'node:path';
 import { deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encode } from '../src/api.js';
+import { encode, inspect } from '../src/api.js';
 import { formatError } from '../src/cli/errors.js';
 import { crc32 } from '../src/container/crc32.js';
 import { readContainer, writeContainer } from '../src/container/index.js';
 import { encodeWav, inspectWav } from '../src/io/wav.js';
+import { yuvFrameBytes } from '../src/io/yuv.js';
 import { ensureBuilt, ROOT, runCli, runCliMeasured } from './helpers/cli.js';
 
 let dir: string;
@@ -189,8 +191,11 @@ beforeAll(async () => {
   await clip('deep10.y4m', '64x48', 2, '-pix_fmt', 'yuv420p10le', '-strict', '-1');
   await clip('clip.mp4', '64x48', 3, '-c:v', 'libx264', '-pix_fmt', 'yuv420p');
   await ffmpeg('-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=24000:duration=0.5', '-c:a', 'aac', media('audio-only.mp4'));
+  await ffmpeg('-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=24000:duration=0.5', '-c:a', 'flac', '-f', 'matroska', media('audio-only.mkv'));
   const three = await readFile(media('three.y4m'));
   const mp4 = await readFile(media('clip.mp4'));
+  // A video .lc of the learned video codec (video-sem), 3 frames with a P-frame.
+  await writeFile(media('three.lc'), await encode(media('three.y4m'), { quality: 2, intraPeriod: 2 }));
   const video: Record<string, Uint8Array | string> = {
     'truncated.y4m': three.subarray(0, three.length - 2000), // the last frame cut short
     'cut-header.y4m': three.subarray(0, 20),
@@ -198,6 +203,9 @@ beforeAll(async () => {
     'huge-frames.y4m': 'YUV4MPEG2 W100000 H100000 F10:1 Ip C420jpeg\nFRAME\n',
     // 16000 × 16000 (a 384 MB frame) holding 14 kB of its first frame.
     'big-partial.y4m': Buffer.concat([Buffer.from('YUV4MPEG2 W16000 H16000 F10:1 Ip C420jpeg\nFRAME\n'), three]),
+    // Three FRAME lines and not one byte of picture.
+    'zero-byte-frames.y4m': 'YUV4MPEG2 W64 H48 F10:1 Ip A1:1 C420jpeg\nFRAME\nFRAME\nFRAME\n',
+    'notes.mkv': 'a film script, not a Matroska file\n',
     'empty.mp4': new Uint8Array(0),
     'truncated.mp4': mp4.subarray(0, mp4.length >> 1),
     'mp4-named.avi': mp4,
@@ -255,6 +263,43 @@ const evalVideo = (input: string) => (d: string) => ['eval', path.join(d, input)
 async function evalPoints(d: string): Promise<{ modality: string; items: number; points: number; bpp: number }> {
   const r = JSON.parse(await readFile(path.join(d, 'r.json'), 'utf8')) as { modality: string; items: number; codecs: Record<string, { bpp: number }[]> };
   return { modality: r.modality, items: r.items, points: r.codecs.x264!.length, bpp: r.codecs.x264![0]!.bpp };
+}
+
+/** Size and frame count of a Y4M file lcodec wrote (4:2:0), checked against its length. */
+async function y4mInfo(file: string): Promise<{ width: number; height: number; frames: number }> {
+  const bytes = await readFile(file);
+  const header = bytes.subarray(0, bytes.indexOf(0x0a) + 1).toString('latin1');
+  const width = Number(/ W(\d+)/.exec(header)![1]);
+  const height = Number(/ H(\d+)/.exec(header)![1]);
+  const frameBytes = 'FRAME\n'.length + yuvFrameBytes(width, height, '420');
+  const frames = (bytes.length - header.length) / frameBytes;
+  expect(Number.isInteger(frames), `${file}: ${bytes.length} bytes is not a whole number of frames`).toBe(true);
+  return { width, height, frames };
+}
+
+/** Decodes the video .lc in d (which the case's `lcodec encode` wrote) to back.y4m: its size and frame count. */
+async function videoRoundTrip(d: string, lc: string): Promise<{ width: number; height: number; frames: number }> {
+  const r = await runCli(['decode', path.join(d, lc), '-o', path.join(d, 'back.y4m')]);
+  expect(r.code, r.stderr).toBe(0);
+  expect(r.stderr).toBe('');
+  return y4mInfo(path.join(d, 'back.y4m'));
+}
+
+/** What the header of a video .lc in d says. */
+async function lcVideo(d: string, lc: string): Promise<{ model: string; width?: number; height?: number; frames?: number; intraPeriod?: number }> {
+  const { model, width, height, frames, intraPeriod } = inspect(new Uint8Array(await readFile(path.join(d, lc))));
+  return { model, width, height, frames, intraPeriod };
+}
+
+/** ffprobe's view of a video file's first stream: codec, size and frame count. */
+function probe(file: string): Promise<{ codec: string; width: number; height: number; frames: number }> {
+  return new Promise((resolve, reject) => {
+    execFile('ffprobe', ['-v', 'error', '-count_frames', '-select_streams', 'v:0', '-show_entries', 'stream=codec_name,width,height,nb_read_frames', '-of', 'json', file], (err, out) => {
+      if (err) return reject(err);
+      const s = (JSON.parse(out) as { streams: { codec_name: string; width: number; height: number; nb_read_frames: string }[] }).streams[0]!;
+      resolve({ codec: s.codec_name, width: s.width, height: s.height, frames: Number(s.nb_read_frames) });
+    });
+  });
 }
 
 const AUDIO_CASES: Record<string, Case> = {
@@ -408,6 +453,110 @@ const VIDEO_CASES: Record<string, Case> = {
   },
 };
 
+/**
+ * Video through `lcodec encode` (the learned video codec) and `lcodec decode`: the inputs
+ * above again, and what only a codec that writes files has (options, outputs, .lc files).
+ */
+const VIDEO_CODEC_CASES: Record<string, Case> = {
+  // --- video inputs that must work ---
+  'encode: video with odd dimensions (321x241), decoded back to 321x241': {
+    inputs: ['odd.y4m'],
+    args: enc('odd.y4m', '-q', '0'),
+    code: 0,
+    output: 'odd.lc',
+    async check(d) {
+      expect(await lcVideo(d, 'odd.lc')).toMatchObject({ model: 'video-sem', width: 321, height: 241, frames: 2 });
+      expect(await videoRoundTrip(d, 'odd.lc')).toEqual({ width: 321, height: 241, frames: 2 });
+    },
+  },
+  'encode: one-frame video': {
+    inputs: ['one-frame.y4m'],
+    args: enc('one-frame.y4m'),
+    code: 0,
+    output: 'one-frame.lc',
+    check: async (d) => expect(await videoRoundTrip(d, 'one-frame.lc')).toEqual({ width: 64, height: 48, frames: 1 }),
+  },
+  'encode: Y4M cut inside its last frame: the complete frames are coded': {
+    inputs: ['truncated.y4m'],
+    args: enc('truncated.y4m', '--intra-period', '1'),
+    code: 0,
+    output: 'truncated.lc',
+    check: async (d) => expect(await lcVideo(d, 'truncated.lc')).toMatchObject({ width: 64, height: 48, frames: 2, intraPeriod: 1 }),
+  },
+  'encode: MP4 named .avi works by content': {
+    inputs: ['mp4-named.avi'],
+    args: enc('mp4-named.avi', '--intra-period', '2'),
+    code: 0,
+    output: 'mp4-named.lc',
+    check: async (d) => expect(await lcVideo(d, 'mp4-named.lc')).toMatchObject({ frames: 3, intraPeriod: 2 }),
+  },
+  'decode: video .lc to .y4m (the default)': {
+    inputs: ['three.lc'],
+    args: dec('three.lc'),
+    code: 0,
+    output: 'three.y4m',
+    check: async (d) => expect(await y4mInfo(path.join(d, 'three.y4m'))).toEqual({ width: 64, height: 48, frames: 3 }),
+  },
+  'decode: video .lc to .mp4 (x264 through ffmpeg)': {
+    inputs: ['three.lc'],
+    args: dec('three.lc', '-o', 'X/three.mp4'),
+    code: 0,
+    output: 'three.mp4',
+    check: async (d) => expect(await probe(path.join(d, 'three.mp4'))).toEqual({ codec: 'h264', width: 64, height: 48, frames: 3 }),
+  },
+
+  // --- video inputs that must be refused ---
+  'encode: Y4M cut inside its header': { inputs: ['cut-header.y4m'], args: enc('cut-header.y4m'), code: 2, stderr: /cut-header\.y4m: not a readable video file/ },
+  'encode: Y4M with no frames': { inputs: ['no-frames.y4m'], args: enc('no-frames.y4m'), code: 2, stderr: /no-frames\.y4m: video has no frames/ },
+  'encode: Y4M whose frames are 0 bytes': { inputs: ['zero-byte-frames.y4m'], args: enc('zero-byte-frames.y4m'), code: 2, stderr: /zero-byte-frames\.y4m: video has no frames$/ },
+  'encode: Y4M declaring 100000x100000 frames': {
+    inputs: ['huge-frames.y4m'],
+    args: enc('huge-frames.y4m'),
+    code: 2,
+    stderr: /huge-frames\.y4m: not a readable video file \(.*100000x100000/,
+  },
+  'encode: Y4M declaring 16000x16000 with a partial first frame': {
+    inputs: ['big-partial.y4m'],
+    args: enc('big-partial.y4m'),
+    code: 2,
+    stderr: /big-partial\.y4m: video frames are 16000x16000 \(256\.0 Mpx\); lcodec reads frames up to 134\.2 Mpx$/,
+  },
+  'encode: truncated MP4': { inputs: ['truncated.mp4'], args: enc('truncated.mp4'), code: 2, stderr: /truncated\.mp4: not a readable video file/ },
+  'encode: audio-only MP4': { inputs: ['audio-only.mp4'], args: enc('audio-only.mp4'), code: 2, stderr: /audio-only\.mp4: not a readable video file \(no video stream\)$/ },
+  'encode: MKV that is not video (audio only)': {
+    inputs: ['audio-only.mkv'],
+    args: enc('audio-only.mkv'),
+    code: 2,
+    stderr: /audio-only\.mkv: not a readable video file \(no video stream\)$/,
+  },
+  'encode: text file named .mkv': {
+    inputs: ['notes.mkv'],
+    args: enc('notes.mkv'),
+    code: 2,
+    stderr: /notes\.mkv: not an image, audio or video file lcodec reads \(looks like a text file\)/,
+  },
+
+  // --- options and outputs ---
+  'encode: --intra-period 0': { inputs: ['three.y4m'], args: enc('three.y4m', '--intra-period', '0'), code: 1, stderr: /--intra-period must be an integer 1\.\.65535, not 0/ },
+  'encode: --intra-period abc': { inputs: ['three.y4m'], args: enc('three.y4m', '--intra-period', 'abc'), code: 1, stderr: /--intra-period must be an integer 1\.\.65535, not abc/ },
+  'encode: --intra-period on an image': { inputs: ['photo.png'], args: enc('photo.png', '--intra-period', '4'), code: 1, stderr: /--intra-period is for video, not image/ },
+  'encode: video quality out of range': { inputs: ['three.y4m'], args: enc('three.y4m', '-q', '99'), code: 1, stderr: /quality 99 is out of range for video-sem/ },
+  'encode: video output exists without --force': {
+    inputs: ['three.y4m'],
+    existing: { 'three.lc': 'keep me' },
+    args: enc('three.y4m'),
+    code: 1,
+    stderr: /three\.lc already exists; use --force/,
+  },
+  'decode: video output exists without --force': {
+    inputs: ['three.lc'],
+    existing: { 'three.y4m': 'keep me' },
+    args: dec('three.lc'),
+    code: 1,
+    stderr: /three\.y4m already exists; use --force/,
+  },
+};
+
 const CASES: Record<string, Case> = {
   // --- image inputs that must work ---
   '1x1 image': {
@@ -543,7 +692,7 @@ const CASES: Record<string, Case> = {
   '--tile not a multiple of 64': { inputs: ['photo.png'], args: enc('photo.png', '--tile', '100'), code: 1, stderr: /--tile must be a multiple of 64/ },
 };
 
-const ALL_CASES: Record<string, Case> = { ...CASES, ...AUDIO_CASES, ...VIDEO_CASES };
+const ALL_CASES: Record<string, Case> = { ...CASES, ...AUDIO_CASES, ...VIDEO_CASES, ...VIDEO_CODEC_CASES };
 
 describe.concurrent('bad media through the CLI', () => {
   for (const [name, c] of Object.entries(ALL_CASES)) {
@@ -600,6 +749,7 @@ it('lists at least 30 bad-media cases, at least 12 each for audio and video', ()
   expect(Object.keys(ALL_CASES).length + 1).toBeGreaterThanOrEqual(30);
   expect(Object.keys(AUDIO_CASES).length).toBeGreaterThanOrEqual(12);
   expect(Object.keys(VIDEO_CASES).length).toBeGreaterThanOrEqual(12);
+  expect(Object.keys(VIDEO_CODEC_CASES).length).toBeGreaterThanOrEqual(20);
 });
 
 it('error lines are one printable line whatever the message holds', () => {

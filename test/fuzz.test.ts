@@ -21,6 +21,7 @@ import {
   makeCase,
   runCase,
   summarize,
+  VIDEO_TARGET,
   type CaseResult,
   type FuzzTarget,
 } from '../bench/fuzz-harness.js';
@@ -249,4 +250,72 @@ describe('audio decoder guards', () => {
     expect(await readdir(outDir())).toEqual(['other.lc']);
     await rm(file);
   });
+});
+
+/** Regression cases of what the video fuzz runs found (docs/ROBUSTNESS.md); they need the video model. */
+describe.skipIf(!installed.has(VIDEO_TARGET.model))('video decoder guards', () => {
+  const outDir = (): string => path.join(dir, 'video-guards');
+  beforeAll(async () => {
+    await loadSamples(VIDEO_TARGET);
+    await mkdir(outDir(), { recursive: true });
+  });
+
+  it('refuses a huge declared video of stub sections (32768 frames, or one 2097152x64 frame) quickly, memory bounded', async () => {
+    const c = readContainer(samplesOf.get(VIDEO_TARGET)![0]!.bytes);
+    for (const shape of [
+      [64, 64, 25, 1, 32768, 2, 64],
+      [64 * 32768, 64, 25, 1, 1, 2, 64],
+    ]) {
+      // The first tile intact (a decoder that allocated from the header would do so before
+      // failing on the second), the others 12-byte stubs.
+      const sections = Array.from({ length: 65536 }, (_, i) => (i < 2 ? c.sections[i]! : c.sections[i % 2]!.subarray(0, 12)));
+      const bogus = writeContainer({ ...c, shape, sections });
+      const rss0 = process.memoryUsage().rss;
+      const t0 = performance.now();
+      const err = await VIDEO_TARGET.decode(bogus).catch((e: unknown) => e);
+      expect(isCleanError(err), `${shape}: ${String(err)}`).toBe(true);
+      expect(performance.now() - t0).toBeLessThan(CASE_LIMIT_MS);
+      expect(process.memoryUsage().rss - rss0).toBeLessThan(256 * 2 ** 20);
+    }
+  });
+
+  it('lcodec decode to .mp4 of a file whose last frame is damaged: exit 2 in seconds, no output, no temporary file', async () => {
+    // Found decoding fuzz cases to .mp4 by hand: the decoder failed in the last frame while
+    // ffmpeg was reading the Y4M pipe; ffmpeg ignored fluent-ffmpeg's SIGTERM and the command
+    // never ended (src/io/ffmpeg.ts now kills it).
+    const c = readContainer(samplesOf.get(VIDEO_TARGET)![2]!.bytes); // 5 frames, 1 tile
+    const last = c.sections.length - 1;
+    const damaged = writeContainer({ ...c, sections: c.sections.map((x, i) => (i === last ? x.subarray(0, x.length - 1) : x)) });
+    await expect(decode(damaged).then(async (m) => {
+      if (m.modality === 'video') for await (const _ of m.video.frames);
+    })).rejects.toThrow(/entropy-coded stream/);
+    const file = path.join(outDir(), 'damaged.lc');
+    await writeFile(file, damaged);
+    const t0 = performance.now();
+    const r = await runCli(['decode', file, '-o', path.join(outDir(), 'damaged.mp4')]);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/^lcodec: entropy-coded stream/);
+    expect(performance.now() - t0).toBeLessThan(30_000);
+    expect(await readdir(outDir())).toEqual(['damaged.lc']);
+    await rm(file);
+  }, 60_000);
+
+  it('lcodec decode to .mp4 of a frame rate MP4 cannot hold (25/2^27 fps): exit 2, one line, no output; .y4m works', async () => {
+    // Found by the first full run (case 4700, a changed fps_den): the MP4 writer's FfmpegError
+    // was not bad input (exit code 1).
+    const c = readContainer(samplesOf.get(VIDEO_TARGET)![0]!.bytes);
+    const file = path.join(outDir(), 'slow.lc');
+    await writeFile(file, writeContainer({ ...c, shape: c.shape.map((v, i) => (i === 3 ? 2 ** 27 : v)) }));
+    const r = await runCli(['decode', file, '-o', path.join(outDir(), 'slow.mp4')]);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/^lcodec: cannot write .*slow\.mp4: ffmpeg \(x264, MP4\) refused a 128x64 video at 25\/134217728 fps .*write \.y4m instead/);
+    expect(await readdir(outDir())).toEqual(['slow.lc']);
+    const y4m = await runCli(['decode', file, '-o', path.join(outDir(), 'slow.y4m')]);
+    expect(y4m.code, y4m.stderr).toBe(0);
+    expect((await readdir(outDir())).sort()).toEqual(['slow.lc', 'slow.y4m']);
+    await rm(file);
+    await rm(path.join(outDir(), 'slow.y4m'));
+  }, 60_000);
 });

@@ -333,8 +333,8 @@ export async function writeVideo(file: string, video: Video, options: WriteVideo
         output: tmp,
       }).catch((err: unknown) => {
         // ffmpeg's own failure (the frames' errors come through unchanged): x264 and MP4 have
-        // limits Y4M has not (x264 takes at most 16384 pixels a side, MP4 no frame rate below
-        // about 1/65536 fps), which a video's size or rate can exceed.
+        // limits Y4M has not (x264 takes at most 16384 pixels a side; MP4 refuses some very
+        // low frame rates, such as 1/65536 or 25/2^27 fps), which a video's size or rate can exceed.
         if (!(err instanceof FfmpegError)) throw err;
         const what = `a ${video.width}x${video.height} video at ${video.fps[0]}/${video.fps[1]} fps`;
         throw new InputError(`cannot write ${file}: ffmpeg (x264, ${format === 'mp4' ? 'MP4' : 'Matroska'}) refused ${what} (${err.message}); write .y4m instead`);
