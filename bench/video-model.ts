@@ -1,0 +1,67 @@
+/**
+ * Video codec speed in frames per second: the learned video codec (P-frames and all-intra)
+ * beside x264 and x265 (low delay, one thread), on the same clip in the same run. Each codec
+ * encodes the clip once to warm up, then is timed over --runs passes; frames are in memory.
+ *
+ *   node dist/bench/video-model.js [clip] [--quality 4] [--runs 2] [--threads 1]
+ * Default clip: foreman from ../shared/data/video/test.
+ */
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { getCodec } from '../codecs/registry.js';
+import type { Codec, Video } from '../codecs/types.js';
+import { collectVideo, readVideo } from '../src/io/video.js';
+import { loadModel } from '../src/models.js';
+import { sharedDataDir } from '../src/paths.js';
+
+const args = process.argv.slice(2);
+const opt = (name: string, def: number) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? Number(args[i + 1]) : def;
+};
+const clipArg = args.find((a, i) => !a.startsWith('--') && !(i > 0 && args[i - 1]!.startsWith('--')));
+const data = sharedDataDir();
+const clip = clipArg ?? (data ? join(data, 'video', 'test', 'foreman_cif_320x256.mkv') : undefined);
+if (!clip) {
+  process.stderr.write('usage: video-model <clip> (no shared data found for the default clip)\n');
+  process.exit(1);
+}
+const quality = opt('quality', 4);
+const runs = opt('runs', 2);
+const threads = opt('threads', 1);
+
+const video: Video = await collectVideo(await readVideo(clip));
+const frames = (video.frames as unknown[]).length;
+
+async function measure(name: string, codec: Codec<'video'>, q: number) {
+  const bytes = await codec.encode(video, q); // warm-up
+  let enc = 0;
+  let dec = 0;
+  for (let r = 0; r < runs; r++) {
+    let t = performance.now();
+    await codec.encode(video, q);
+    enc += performance.now() - t;
+    t = performance.now();
+    await collectVideo(await codec.decode(bytes));
+    dec += performance.now() - t;
+  }
+  const encFps = (frames * runs) / (enc / 1000);
+  const decFps = (frames * runs) / (dec / 1000);
+  return { name, quality: q, bytes: bytes.length, bpp: (bytes.length * 8) / (video.width * video.height * frames), encode_fps: encFps, decode_fps: decFps };
+}
+
+const rows = [
+  await measure('video-sem', loadModel('video-sem', { threads }) as Codec<'video'>, quality),
+  await measure('video-sem-intra', loadModel('video-sem', { threads }, { intraPeriod: 1 }) as Codec<'video'>, quality),
+  await measure('x264', await getCodec('x264', 'video'), 51 - 28),
+  await measure('x265', await getCodec('x265', 'video'), 51 - 28),
+];
+const result = { clip, width: video.width, height: video.height, frames, runs, onnx_threads: threads, rows };
+process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+const x264 = rows[2]!;
+for (const r of rows) {
+  process.stderr.write(
+    `${r.name.padEnd(16)} q${r.quality}  ${r.bpp.toFixed(4)} bpp  encode ${r.encode_fps.toFixed(2)} fps (${(r.encode_fps / x264.encode_fps).toFixed(3)}× x264)  ` +
+      `decode ${r.decode_fps.toFixed(2)} fps (${(r.decode_fps / x264.decode_fps).toFixed(3)}× x264)\n`,
+  );
+}
