@@ -109,6 +109,7 @@ describe('learned video codec', () => {
     const c = readContainer(bytes);
     const rewrite = (patch: Partial<typeof c>) => writeContainer({ ...c, ...patch });
     const decodeAll = async (b: Uint8Array) => collectVideo(await codec.decode(b));
+    await expect(codec.encode({ ...clip, frames: [] }, 3)).rejects.toThrow(/no frames/);
     await expect(decodeAll(rewrite({ sections: c.sections.slice(0, 11) }))).rejects.toThrow(InputError);
     await expect(decodeAll(rewrite({ shape: [W, H, 25, 1, 7, 4, 1024] }))).rejects.toThrow(/sections/);
     await expect(decodeAll(rewrite({ shape: [W, H, 0, 1, 6, 4, 1024] }))).rejects.toThrow(InputError);

@@ -103,6 +103,7 @@ export class LearnedVideoCodec implements VideoCodec {
       }
       frames++;
     }
+    if (frames === 0) throw new InputError('video has no frames');
     return writeContainer({
       modality: 'video',
       model: this.model,
