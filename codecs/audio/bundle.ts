@@ -2,9 +2,8 @@
  * The runtime bundle of a learned audio codec (models/<name>/bundle.json + ONNX graphs), as
  * written by training/export_audio.py.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { InputError } from '../../src/errors.js';
+import { loadModelFiles, type LearnedModelFiles } from '../model-files.js';
 
 export interface AudioBundle {
   format: 'lcodec-audio-hyperprior/1';
@@ -48,30 +47,13 @@ export interface AudioBundle {
 
 export type AudioGraph = 'g_a' | 'h_a' | 'g_s' | 'h_s_int';
 
-export interface AudioModelFiles {
-  dir: string;
-  bundle: AudioBundle;
-  /** First 4 bytes of the weights hash from the model card, written into every file. */
-  hash: Uint8Array;
-  graph(name: AudioGraph): string;
-}
+export type AudioModelFiles = LearnedModelFiles<AudioBundle, AudioGraph>;
 
 export function loadAudioModelFiles(dir: string): AudioModelFiles {
-  let bundle: AudioBundle;
-  let card: { weights_sha256?: string };
-  try {
-    bundle = JSON.parse(readFileSync(join(dir, 'bundle.json'), 'utf8')) as AudioBundle;
-    card = JSON.parse(readFileSync(join(dir, 'card.json'), 'utf8')) as { weights_sha256?: string };
-  } catch (err) {
-    throw new InputError(`cannot load model from ${dir}: ${(err as Error).message}`);
-  }
-  if (bundle.format !== 'lcodec-audio-hyperprior/1') throw new InputError(`unsupported model bundle format ${bundle.format}`);
-  const { M, z_stride: r } = bundle.arch;
-  if (bundle.h_s_int.k_mu.length !== M * r || bundle.h_s_int.thresholds.length !== M * r) {
-    throw new InputError(`model bundle in ${dir} is inconsistent (integer h_s has ${bundle.h_s_int.k_mu.length} mean channels, expected ${M * r})`);
-  }
-  const hex = card.weights_sha256 ?? '';
-  if (!/^[0-9a-f]{8}/.test(hex)) throw new InputError(`model card in ${dir} has no weights_sha256`);
-  const hash = Uint8Array.from(hex.slice(0, 8).match(/../g)!.map((h) => parseInt(h, 16)));
-  return { dir, bundle, hash, graph: (name) => join(dir, `${name}.onnx`) };
+  return loadModelFiles(dir, 'lcodec-audio-hyperprior/1', (bundle: AudioBundle) => {
+    const { M, z_stride: r } = bundle.arch;
+    if (bundle.h_s_int.k_mu.length !== M * r || bundle.h_s_int.thresholds.length !== M * r) {
+      throw new InputError(`model bundle in ${dir} is inconsistent (integer h_s has ${bundle.h_s_int.k_mu.length} mean channels, expected ${M * r})`);
+    }
+  });
 }

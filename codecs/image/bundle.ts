@@ -2,9 +2,7 @@
  * The runtime bundle of a learned image codec (models/<name>/bundle.json + ONNX graphs),
  * as written by training/export.py.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { InputError } from '../../src/errors.js';
+import { loadModelFiles, type LearnedModelFiles } from '../model-files.js';
 
 export interface ImageBundle {
   format: 'lcodec-image-hyperprior/1';
@@ -26,26 +24,8 @@ export interface ImageBundle {
   precision: number;
 }
 
-export interface ModelFiles {
-  dir: string;
-  bundle: ImageBundle;
-  /** First 4 bytes of the weights hash from the model card, written into every file. */
-  hash: Uint8Array;
-  graph(name: 'g_a' | 'h_a' | 'g_s' | 'h_s_int'): string;
-}
+export type ModelFiles = LearnedModelFiles<ImageBundle, 'g_a' | 'h_a' | 'g_s' | 'h_s_int'>;
 
 export function loadImageModelFiles(dir: string): ModelFiles {
-  let bundle: ImageBundle;
-  let card: { weights_sha256?: string };
-  try {
-    bundle = JSON.parse(readFileSync(join(dir, 'bundle.json'), 'utf8')) as ImageBundle;
-    card = JSON.parse(readFileSync(join(dir, 'card.json'), 'utf8')) as { weights_sha256?: string };
-  } catch (err) {
-    throw new InputError(`cannot load model from ${dir}: ${(err as Error).message}`);
-  }
-  if (bundle.format !== 'lcodec-image-hyperprior/1') throw new InputError(`unsupported model bundle format ${bundle.format}`);
-  const hex = card.weights_sha256 ?? '';
-  if (!/^[0-9a-f]{8}/.test(hex)) throw new InputError(`model card in ${dir} has no weights_sha256`);
-  const hash = Uint8Array.from(hex.slice(0, 8).match(/../g)!.map((h) => parseInt(h, 16)));
-  return { dir, bundle, hash, graph: (name) => join(dir, `${name}.onnx`) };
+  return loadModelFiles(dir, 'lcodec-image-hyperprior/1');
 }
