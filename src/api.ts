@@ -10,7 +10,7 @@
  * const lc = await encode('speech.flac', { quality: 1 });      // audio-hyperprior, ~12 kbit/s
  * const { audio } = (await decode(lc)) as { audio: Audio };      // the input's rate, channels, length
  */
-import { open, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { LearnedAudioCodec } from '../codecs/audio/index.js';
 import { LearnedImageCodec } from '../codecs/image/index.js';
 import { MAX_IMAGE_PIXELS, type Audio, type Codec, type Modality, type Picture, type RgbImage, type Video } from '../codecs/types.js';
@@ -18,7 +18,7 @@ import { readVideo } from './io/video.js';
 import { type Container, CorruptFileError, looksLikeContainer, readContainer, UnsupportedFileError } from './container/index.js';
 import { InputError, UsageError } from './errors.js';
 import { describeNonAudio, detectAudioFormat, readAudio, SNIFF_BYTES, writeWav, writeWavChunks } from './io/audio.js';
-import { sniffModality } from './io/detect.js';
+import { readFileHead, sniffModality } from './io/detect.js';
 import { NotAnImageError, readImage } from './io/image.js';
 import { DEFAULT_MODEL, DEFAULT_QUALITIES, listModels, loadModel } from './models.js';
 import type { RuntimeOptions } from './runtime/onnx.js';
@@ -71,19 +71,6 @@ function modalityOf(head: Uint8Array): Modality | null {
   const brand = String.fromCharCode(...head.subarray(8, 12));
   if (kind === 'video' && detectAudioFormat(head) === 'mp4' && /^M4[ABP] $/.test(brand)) return 'audio'; // .m4a
   return kind ?? (detectAudioFormat(head) ? 'audio' : null);
-}
-
-async function fileHead(path: string): Promise<Uint8Array> {
-  const file = await open(path, 'r').catch(() => {
-    throw new InputError(`${path}: no such file or not readable`);
-  });
-  try {
-    const buf = new Uint8Array(SNIFF_BYTES);
-    const { bytesRead } = await file.read(buf, 0, SNIFF_BYTES, 0);
-    return buf.subarray(0, bytesRead);
-  } finally {
-    await file.close();
-  }
 }
 
 function codecFor(modality: Modality, opts: EncodeOptions): Codec {
@@ -139,7 +126,11 @@ export async function encode(input: EncodeInput, opts: EncodeOptions = {}): Prom
     const codec = codecFor('audio', opts);
     return codec.encode(input as never, qualityFor(codec, 'audio', opts));
   }
-  const head = typeof input === 'string' ? await fileHead(input) : input.subarray(0, SNIFF_BYTES);
+  const head = typeof input === 'string'
+    ? await readFileHead(input, SNIFF_BYTES).catch(() => {
+      throw new InputError(`${input}: no such file or not readable`);
+    })
+    : input.subarray(0, SNIFF_BYTES);
   if (looksLikeContainer(head)) throw new InputError('input is already an .lc file');
   const kind = modalityOf(head);
   if (kind === 'video') return encodeVideo(input, opts);

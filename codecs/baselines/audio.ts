@@ -23,7 +23,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Audio, Codec } from '../types.js';
 import { InputError } from '../../src/errors.js';
-import { assertAudio, deinterleave, fitLength, interleave, rawPcmInputOptions } from '../../src/io/audio.js';
+import { assertAudio, decodePcm, fitLength, interleave, rawPcmInputOptions } from '../../src/io/audio.js';
 import { FfmpegError, probeAudio, resampleFilter, runFfmpeg } from '../../src/io/ffmpeg.js';
 import { withTempDir } from '../../src/io/temp.js';
 
@@ -147,24 +147,7 @@ class FfmpegAudioCodec implements AudioBaseline {
       const filters: string[] = [];
       if (this.spec.primingSamples > 0) filters.push(`atrim=start_sample=${this.spec.primingSamples}`);
       if (info.sampleRate !== shape.sampleRate) filters.push(await resampleFilter(shape.sampleRate));
-      let pcm: Buffer;
-      try {
-        pcm = await runFfmpeg({
-          input: path,
-          outputOptions: [
-            '-map', '0:a:0',
-            ...(filters.length > 0 ? ['-af', filters.join(',')] : []),
-            '-ac', String(shape.channels),
-            '-ar', String(shape.sampleRate),
-            '-c:a', 'pcm_f32le',
-            '-f', 'f32le',
-          ],
-        });
-      } catch (err) {
-        if (err instanceof FfmpegError) throw new InputError(`${this.name}: cannot decode stream (${err.message})`);
-        throw err;
-      }
-      const audio = deinterleave(pcm, shape.channels, shape.sampleRate);
+      const audio = await decodePcm(path, shape.channels, shape.sampleRate, filters, `${this.name}: cannot decode stream`);
       return shape.frames === undefined ? audio : fitLength(audio, shape.frames);
     });
   }

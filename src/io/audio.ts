@@ -13,6 +13,7 @@ import { basename, dirname, join } from 'node:path';
 import * as wavDecoder from 'wav-decoder';
 import type { Audio } from '../../codecs/types.js';
 import { InputError } from '../errors.js';
+import { readFileHead } from './detect.js';
 import { type AudioStreamInfo, FfmpegError, probeAudio, resampleFilter, runFfmpeg, streamFfmpeg } from './ffmpeg.js';
 import { writeFileAtomic } from './files.js';
 import { withTempDir } from './temp.js';
@@ -230,14 +231,7 @@ async function readHead(path: string, name: string): Promise<Uint8Array> {
   const info = await stat(path).catch(() => undefined);
   if (!info) throw new InputError(`${name}: no such file`);
   if (!info.isFile()) throw new InputError(`${name}: not a file`);
-  const file = await open(path, 'r');
-  try {
-    const buf = new Uint8Array(SNIFF_BYTES);
-    const { bytesRead } = await file.read(buf, 0, SNIFF_BYTES, 0);
-    return buf.subarray(0, bytesRead);
-  } finally {
-    await file.close();
-  }
+  return readFileHead(path, SNIFF_BYTES);
 }
 
 /** InputError for content that is plainly not audio (empty, text, images, archives, ...). */
@@ -249,25 +243,36 @@ function rejectNonAudio(head: Uint8Array, name: string): void {
 
 async function decodeFileWithFfmpeg(path: string, name: string): Promise<Audio> {
   const info = await probeInput(path, name);
-  let pcm: Buffer;
-  try {
-    pcm = await runFfmpeg({
-      input: path,
-      outputOptions: [
-        '-map', '0:a:0',
-        '-c:a', 'pcm_f32le',
-        '-ac', String(info.channels),
-        '-ar', String(info.sampleRate),
-        '-f', 'f32le',
-      ],
-    });
-  } catch (err) {
-    if (err instanceof FfmpegError) throw new InputError(`${name}: cannot decode audio (${err.message})`);
-    throw err;
-  }
-  const audio = deinterleave(pcm, info.channels, info.sampleRate);
+  const audio = await decodePcm(path, info.channels, info.sampleRate, [], `${name}: cannot decode audio`);
   if (audio.channels[0]!.length === 0) throw new InputError(`${name}: audio stream has no samples`);
   return audio;
+}
+
+/** ffmpeg output options: the first audio stream, through the `filters` (if any), as raw f32le PCM. */
+function pcmOutputOptions(channels: number, sampleRate: number, filters: string[]): string[] {
+  return [
+    '-map', '0:a:0',
+    ...(filters.length > 0 ? ['-af', filters.join(',')] : []),
+    '-ac', String(channels),
+    '-ar', String(sampleRate),
+    '-c:a', 'pcm_f32le',
+    '-f', 'f32le',
+  ];
+}
+
+/**
+ * The first audio stream of a file as float PCM of `channels` at `sampleRate`, through the
+ * ffmpeg `filters` (if any). InputError `<failure> (<ffmpeg's message>)` when ffmpeg fails.
+ */
+export async function decodePcm(path: string, channels: number, sampleRate: number, filters: string[], failure: string): Promise<Audio> {
+  let pcm: Buffer;
+  try {
+    pcm = await runFfmpeg({ input: path, outputOptions: pcmOutputOptions(channels, sampleRate, filters) });
+  } catch (err) {
+    if (err instanceof FfmpegError) throw new InputError(`${failure} (${err.message})`);
+    throw err;
+  }
+  return deinterleave(pcm, channels, sampleRate);
 }
 
 export interface ReadAudioOptions {
@@ -363,11 +368,8 @@ export async function* readAudioChunks(path: string, options: AudioChunkOptions 
   const channels = options.channels ?? info.channels;
   if (!Number.isInteger(sampleRate) || sampleRate <= 0) throw new RangeError(`readAudioChunks: bad sample rate ${sampleRate}`);
   if (!Number.isInteger(channels) || channels <= 0) throw new RangeError(`readAudioChunks: bad channel count ${channels}`);
-  const filters = sampleRate === info.sampleRate ? [] : ['-af', await resampleFilter(sampleRate)];
-  const job = streamFfmpeg({
-    input: path,
-    outputOptions: ['-map', '0:a:0', ...filters, '-ac', String(channels), '-ar', String(sampleRate), '-c:a', 'pcm_f32le', '-f', 'f32le'],
-  });
+  const filters = sampleRate === info.sampleRate ? [] : [await resampleFilter(sampleRate)];
+  const job = streamFfmpeg({ input: path, outputOptions: pcmOutputOptions(channels, sampleRate, filters) });
 
   const chunkFrames = Math.max(1, Math.round(chunkSeconds * sampleRate));
   const frameBytes = 4 * channels;

@@ -34,17 +34,23 @@ export function sniffModality(head: Uint8Array): Modality | null {
   return null;
 }
 
+/** The first `bytes` bytes of a file (all of it when it is shorter). */
+export async function readFileHead(file: string, bytes: number): Promise<Uint8Array> {
+  const handle = await open(file, 'r');
+  try {
+    const head = new Uint8Array(bytes);
+    const { bytesRead } = await handle.read(head, 0, bytes, 0);
+    return head.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+}
+
 /** Reads the first bytes of `file` and sniffs its modality; null if unknown or unreadable. */
 export async function detectFileModality(file: string): Promise<Modality | null> {
-  let handle;
   try {
-    handle = await open(file, 'r');
-    const head = new Uint8Array(32);
-    const { bytesRead } = await handle.read(head, 0, head.length, 0);
-    return sniffModality(head.subarray(0, bytesRead));
+    return sniffModality(await readFileHead(file, 32));
   } catch {
     return null;
-  } finally {
-    await handle?.close();
   }
 }

@@ -29,13 +29,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { mkdtemp, open, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, extname, join } from 'node:path';
 import { once } from 'node:events';
 import type { Video, VideoFrame } from '../../codecs/types.js';
 import { InputError } from '../errors.js';
-import { sniffModality } from './detect.js';
+import { readFileHead, sniffModality } from './detect.js';
 import { FfmpegError, type VideoStreamInfo, probeVideo, runFfmpeg, streamFfmpeg } from './ffmpeg.js';
 import { Y4M_FRAME_LINE, formatY4mHeader, parseY4mStream } from './y4m.js';
 import { type ChromaFormat, type YuvFrame, frameToYuv, yuvToVideoFrame } from './yuv.js';
@@ -87,14 +87,7 @@ async function readHead(path: string, name: string): Promise<Uint8Array> {
   if (!info) throw new InputError(`${name}: no such file`);
   if (!info.isFile()) throw new InputError(`${name}: not a file`);
   if (info.size === 0) throw new InputError(`${name}: empty file, not a video`);
-  const file = await open(path, 'r');
-  try {
-    const head = new Uint8Array(64);
-    const { bytesRead } = await file.read(head, 0, head.length, 0);
-    return head.subarray(0, bytesRead);
-  } finally {
-    await file.close();
-  }
+  return readFileHead(path, 64);
 }
 
 /** Checks the content and asks ffprobe for the video stream; InputError when it is not video. */
