@@ -6,7 +6,7 @@
 
 Writes:
   g_a.onnx, h_a.onnx, g_s.onnx   float transforms (fp16 weights, cast to fp32 in-graph)
-  h_s_int.onnx                   the integer hyper-synthesis (lcodec_train/int_hs_audio.py)
+  h_s_int.onnx                   the integer hyper-synthesis (lcodec_train/int_hs.py)
   bundle.json                    gains per quality, integer-h_s parameters, entropy pmfs, geometry
   card.json                      the model card: architecture, size, speed, training facts,
                                  the rates and mel distances measured on the holdout clips
@@ -29,8 +29,8 @@ import torch.nn as nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from export import factorized_tables, gaussian_tables, sha256, to_fp16_storage, write_index  # noqa: E402
-from lcodec_train import int_hs_audio as ihs  # noqa: E402
-from lcodec_train.audio import HOP, SAMPLE_RATE, Z_STRIDE, AudioHyperprior, SpectralLoss, bits, macs_per_second  # noqa: E402
+from lcodec_train import int_hs  # noqa: E402
+from lcodec_train.audio import HOP, SAMPLE_RATE, Z_STRIDE, AudioHyperprior, SpectralLoss, bits, macs_per_second, shuffle1d  # noqa: E402
 from lcodec_train.layers import gaussian_likelihood  # noqa: E402
 from train_audio import UNIT, HOLDOUT, HOLDOUT_SECONDS, Batcher, load_clips  # noqa: E402
 
@@ -81,9 +81,9 @@ def check_rates(model: AudioHyperprior, q: dict, segs: torch.Tensor, table: torc
         float_kbps = bits(out).sum().item() / seconds / 1000
         y = model.g_a(segs) * model._gain(model.log_gain, qv)
         z_hat = torch.round(model.h_a(y) * model._gain(model.log_zgain, qv))
-        acc = ihs.simulate(q, ihs.input_codes(z_hat, torch.exp(model.log_izgain[qual]), q["s_in"]))
-        mu = ihs.means(q, acc, Z_STRIDE).float()
-        sigma = table[ihs.scale_indexes(q, acc, Z_STRIDE)].float()
+        acc = int_hs.simulate(q, int_hs.input_codes(z_hat, torch.exp(model.log_izgain[qual]), q["s_in"]))
+        mu = shuffle1d(int_hs.means(q, acc), Z_STRIDE).float()
+        sigma = table[shuffle1d(int_hs.scale_indexes(q, acc), Z_STRIDE)].float()
         v = torch.round(y - mu)
         y_bits = -torch.log2(gaussian_likelihood(v, sigma).clamp(min=1e-9)).sum().item()
         z_bits = -torch.log2(out["z_lik"]).sum().item()
@@ -142,10 +142,10 @@ def main() -> None:
     cache = Path.home() / ".cache/lcodec-train/audio-train-24k.npz"
     train_clips, hold = load_clips(args.data, cache if cache.exists() else None)
     segs = Batcher(train_clips, 48 * UNIT)(16)
-    scale_table = ihs.gaussian_scale_table()
-    calib = ihs.calibrate(model, segs, Q)
-    q = ihs.quantize(model, calib, scale_table)
-    ihs.to_onnx(q, Nz, str(out_dir / "h_s_int.onnx"))
+    scale_table = int_hs.gaussian_scale_table()
+    calib = int_hs.calibrate(model, segs, Q)
+    q = int_hs.quantize(model, calib, scale_table)
+    int_hs.to_onnx(q, Nz, str(out_dir / "h_s_int.onnx"))
     check = check_rates(model, q, segs[:8], torch.tensor(scale_table))
     for r in check:
         print(f"q{r['quality']}: float h_s {r['float_kbps']:.3f} kbps, integer h_s {r['int_kbps']:.3f} kbps")

@@ -32,7 +32,7 @@ export interface AudioBundle {
   zgain: number[][];
   izgain: number[][];
   /**
-   * Integer hyper-synthesis (training/lcodec_train/int_hs_audio.py). Its output has
+   * Integer hyper-synthesis (training/lcodec_train/int_hs.py). Its output has
    * 2 · M · z_stride channels; channel c · z_stride + j of z frame t is latent channel c
    * (mean for c < M, scale for c ≥ M) at latent frame t · z_stride + j. k_mu, c_mu and
    * thresholds are per output channel of the mean / scale half.

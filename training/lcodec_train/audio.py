@@ -138,7 +138,7 @@ class AudioHyperprior(nn.Module):
             nn.Conv1d(Nz, Nz, 4, stride=2, padding=1),
         )
         # ReLU (not leaky) so the decoder-side copy runs as an exact integer network with
-        # unsigned 8-bit activations (int_hs_audio.py). The last conv predicts (mu, sigma)
+        # unsigned 8-bit activations (int_hs.py). The last conv predicts (mu, sigma)
         # of Z_STRIDE latent frames per z frame, rearranged by Shuffle1d.
         self.h_s = nn.Sequential(
             nn.Conv1d(Nz, Ch, 3, padding=1), nn.ReLU(),

@@ -1,5 +1,5 @@
 """Integer copy of the hyper-synthesis transform h_s (Balle et al. 2019, "Integer networks
-for data compression with latent-variable models").
+for data compression with latent-variable models"), for the image and the audio codec.
 
 Everything the decoder needs to pick a probability table for a symbol of y comes from h_s.
 A float network whose output is rounded to a table index is not reproducible across
@@ -14,8 +14,13 @@ file decodes to garbage. So the runtime runs this integer version on both sides:
            scale index = #{i : acc >= T[channel][i]} (integer thresholds, exact).
 
 Weights are int8 with a per-output-channel scale; activations uint8 with a per-layer scale
-calibrated on training crops. All decisions are integer comparisons, so any backend that
+calibrated on training data. All decisions are integer comparisons, so any backend that
 computes ConvInteger correctly produces the same indexes.
+
+The image h_s is 2-D (three 3x3 convolutions, sub-pixel upsampling). The audio h_s is 1-D;
+its ONNX graph runs on (1, C, 1, T) tensors (2-D ops with height 1), and its last layer has
+2 * M * Z_STRIDE output channels: channel (c * Z_STRIDE + j) of z frame t belongs to latent
+channel c (mu for c < M, sigma for c >= M) at latent frame t * Z_STRIDE + j (shuffle1d).
 """
 from __future__ import annotations
 
@@ -26,33 +31,33 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-SHIFT = 16
+from . import int_net
+from .int_net import SHIFT
 
 
-def _convs(h_s: nn.Sequential) -> list[tuple[nn.Conv2d, bool]]:
-    """(conv, followed_by_pixel_shuffle) for the three layers of h_s."""
+def _convs(h_s: nn.Sequential) -> list[tuple[nn.Module, bool]]:
+    """(conv, followed_by_pixel_shuffle) for the convolutions of h_s."""
     layers = []
     for mod in h_s:
         if isinstance(mod, nn.Sequential):  # SubPelUp
             layers.append((mod[0], True))
-        elif isinstance(mod, nn.Conv2d):
+        elif isinstance(mod, (nn.Conv1d, nn.Conv2d)):
             layers.append((mod, False))
     return layers
 
 
 @torch.no_grad()
-def calibrate(model, crops: torch.Tensor, qualities: int, pct: float = 99.999) -> dict:
-    """Activation scales from training crops over all qualities: input (signed) and the
-    two hidden ReLU outputs (unsigned)."""
+def calibrate(model, x: torch.Tensor, qualities: int, pct: float = 99.999) -> dict:
+    """Activation scales from training crops (or segments) x over all qualities: the input
+    (signed) and the two hidden ReLU outputs (unsigned)."""
     inputs, hidden = [], [[], []]
     for q in range(qualities):
-        qv = torch.full((crops.shape[0],), q, dtype=torch.long)
-        y = model.g_a(crops) * model._gain(model.log_gain, qv)
+        qv = torch.full((x.shape[0],), q, dtype=torch.long)
+        y = model.g_a(x) * model._gain(model.log_gain, qv)
         z = model.h_a(y) * model._gain(model.log_zgain, qv)
         a = torch.round(z) * model._gain(model.log_izgain, qv)
         inputs.append(a.abs().flatten())
-        h = a
-        k = 0
+        h, k = a, 0
         for mod in model.h_s:
             h = mod(h)
             if isinstance(mod, nn.ReLU):
@@ -70,11 +75,10 @@ def quantize(model, calib: dict, scale_table: np.ndarray) -> dict:
     s_act = [calib["s_in"]] + calib["s_hidden"]
     out = {"layers": [], "s_in": calib["s_in"]}
     for i, (conv, shuffle) in enumerate(layers):
-        w = conv.weight.detach().double().numpy()
+        w = conv.weight.detach().double().numpy()  # (Cout, Cin, k[, k])
         b = conv.bias.detach().double().numpy()
-        sw = np.abs(w).reshape(w.shape[0], -1).max(1) / 127.0
-        sw = np.maximum(sw, 1e-12)
-        wq = np.clip(np.round(w / sw[:, None, None, None]), -127, 127).astype(np.int8)
+        sw = np.maximum(np.abs(w).reshape(w.shape[0], -1).max(1) / 127.0, 1e-12)
+        wq = np.clip(np.round(w / sw.reshape(-1, *[1] * (w.ndim - 1))), -127, 127).astype(np.int8)
         k = s_act[i] * sw  # real value of one accumulator unit, per output channel
         layer = {"w": wq, "shuffle": shuffle, "zp": 128 if i == 0 else 0, "k": k, "bias": b}
         if i < len(layers) - 1:
@@ -83,31 +87,23 @@ def quantize(model, calib: dict, scale_table: np.ndarray) -> dict:
             layer["b"] = np.round(b / s_out * 2 ** SHIFT + 2 ** (SHIFT - 1)).astype(np.int64)
         out["layers"].append(layer)
     last = out["layers"][-1]
-    M = last["w"].shape[0] // 2
-    k_mu, c_mu = last["k"][:M], last["bias"][:M]
-    k_sig, c_sig = last["k"][M:], last["bias"][M:]
-    # sigma = softplus(raw), raw = acc * k + c. Index of the nearest table scale in the log
-    # domain: count of boundaries sqrt(s_i s_{i+1}) below sigma. sigma > b  <=>  acc >= T.
-    bounds = np.sqrt(scale_table[:-1] * scale_table[1:])
-    raw_b = np.log(np.expm1(bounds))  # softplus^-1
-    T = np.floor((raw_b[None, :] - c_sig[:, None]) / k_sig[:, None]) + 1
-    out["thresholds"] = np.clip(T, -(2 ** 31), 2 ** 31 - 1).astype(np.int64)
-    out["k_mu"], out["c_mu"] = k_mu, c_mu
+    half = last["w"].shape[0] // 2  # mean channels, then as many scale channels
+    out["thresholds"] = int_net.scale_thresholds(last["k"][half:], last["bias"][half:], scale_table)
+    out["k_mu"], out["c_mu"] = last["k"][:half], last["bias"][:half]
     return out
 
 
 def simulate(q: dict, a0: torch.Tensor) -> torch.Tensor:
     """Reference integer forward pass in float64 (exact for these magnitudes):
     uint8 input a0 -> final int accumulator."""
+    conv = F.conv2d if a0.dim() == 4 else F.conv1d
     h = a0.double()
     for i, L in enumerate(q["layers"]):
         w = torch.from_numpy(L["w"].astype(np.float64))
-        acc = F.conv2d(h - L["zp"], w, padding=w.shape[-1] // 2)
+        acc = conv(h - L["zp"], w, padding=w.shape[-1] // 2)
         if i == len(q["layers"]) - 1:
             return acc
-        m = torch.from_numpy(L["m"].astype(np.float64))[None, :, None, None]
-        b = torch.from_numpy(L["b"].astype(np.float64))[None, :, None, None]
-        h = torch.clamp(torch.floor(torch.clamp(acc * m + b, min=0) / 2 ** SHIFT), max=255)
+        h = int_net.requantize(acc, L["m"], L["b"])
         if L["shuffle"]:
             h = F.pixel_shuffle(h, 2)
     raise AssertionError("unreachable")
@@ -115,72 +111,56 @@ def simulate(q: dict, a0: torch.Tensor) -> torch.Tensor:
 
 def input_codes(z_hat: torch.Tensor, izgain: torch.Tensor, s_in: float) -> torch.Tensor:
     """uint8 input of the integer h_s: the same float64 arithmetic as the TS runtime."""
-    factor = izgain.double() / s_in
-    return torch.clamp(torch.round(z_hat.double() * factor[None, :, None, None]) + 128, 0, 255)
+    return int_net.input_codes(z_hat, izgain.double() / s_in)
 
 
 def scale_indexes(q: dict, acc: torch.Tensor) -> torch.Tensor:
-    M = q["thresholds"].shape[0]
-    T = torch.from_numpy(q["thresholds"].astype(np.float64))  # (M, S-1)
-    a = acc[:, M:].unsqueeze(-1)
-    return (a >= T[None, :, None, None, :]).sum(-1)
+    """Scale-table indexes, per output channel of the scale half."""
+    return int_net.scale_indexes(q["thresholds"], acc[:, q["thresholds"].shape[0]:])
 
 
 def means(q: dict, acc: torch.Tensor) -> torch.Tensor:
-    M = q["thresholds"].shape[0]
-    k = torch.from_numpy(q["k_mu"])[None, :, None, None]
-    c = torch.from_numpy(q["c_mu"])[None, :, None, None]
-    return acc[:, :M] * k + c
+    """Means, per output channel of the mean half."""
+    acc = acc[:, :q["thresholds"].shape[0]]
+    return acc * int_net.per_channel(q["k_mu"], acc) + int_net.per_channel(q["c_mu"], acc)
 
 
-def to_onnx(q: dict, N: int, path: str) -> None:
-    """Builds the integer h_s graph: uint8 (1, N, h, w) -> int32 (1, 2M, 4h, 4w)."""
-    import onnx
+def to_onnx(q: dict, channels: int, path: str) -> None:
+    """Builds the integer h_s graph: uint8 a0 -> int32 acc, (1, N, h, w) -> (1, 2M, 4h, 4w)
+    for the image h_s, (1, Nz, 1, t) -> (1, 2 * M * Z_STRIDE, 1, t) for the audio one."""
     from onnx import TensorProto as TP
     from onnx import helper, numpy_helper
 
-    nodes, inits = [], []
+    nodes, inits = [], int_net.onnx_constants()
     cur = "a0"
-    inits.append(numpy_helper.from_array(np.array(0, np.int64), "zero"))
-    inits.append(numpy_helper.from_array(np.array(2 ** SHIFT, np.int64), "div"))
-    inits.append(numpy_helper.from_array(np.array(255, np.int64), "c255"))
     for i, L in enumerate(q["layers"]):
         p = f"l{i}_"
-        k = L["w"].shape[-1] // 2
-        inits.append(numpy_helper.from_array(L["w"], p + "w"))
+        w = L["w"] if L["w"].ndim == 4 else L["w"][:, :, None, :]
+        kh, kw = w.shape[2] // 2, w.shape[3] // 2
+        inits.append(numpy_helper.from_array(w, p + "w"))
         inits.append(numpy_helper.from_array(np.array(L["zp"], np.uint8), p + "zp"))
         last = i == len(q["layers"]) - 1
         nodes.append(helper.make_node("ConvInteger", [cur, p + "w", p + "zp"], ["acc" if last else p + "acc"],
-                                      pads=[k, k, k, k]))
+                                      pads=[kh, kw, kh, kw]))
         if last:
             break
         C = L["w"].shape[0]
         inits.append(numpy_helper.from_array(L["m"].reshape(1, C, 1, 1), p + "m"))
         inits.append(numpy_helper.from_array(L["b"].reshape(1, C, 1, 1), p + "b"))
-        nodes += [
-            helper.make_node("Cast", [p + "acc"], [p + "acc64"], to=TP.INT64),
-            helper.make_node("Mul", [p + "acc64", p + "m"], [p + "mul"]),
-            helper.make_node("Add", [p + "mul", p + "b"], [p + "add"]),
-            helper.make_node("Max", [p + "add", "zero"], [p + "relu"]),
-            helper.make_node("Div", [p + "relu", "div"], [p + "shift"]),
-            helper.make_node("Min", [p + "shift", "c255"], [p + "clip"]),
-            helper.make_node("Cast", [p + "clip"], [p + "u8"], to=TP.UINT8),
-        ]
+        nodes += int_net.onnx_requantize(p + "acc", p + "m", p + "b", p)
         cur = p + "u8"
         if L["shuffle"]:
             nodes.append(helper.make_node("DepthToSpace", [cur], [p + "up"], blocksize=2, mode="CRD"))
             cur = p + "up"
     out_c = q["layers"][-1]["w"].shape[0]
+    in_hw, out_hw = (["h", "w"], ["h4", "w4"]) if q["layers"][0]["w"].ndim == 4 else ([1, "t"], [1, "t"])
     graph = helper.make_graph(
         nodes, "h_s_int",
-        [helper.make_tensor_value_info("a0", TP.UINT8, [1, N, "h", "w"])],
-        [helper.make_tensor_value_info("acc", TP.INT32, [1, out_c, "h4", "w4"])],
+        [helper.make_tensor_value_info("a0", TP.UINT8, [1, channels, *in_hw])],
+        [helper.make_tensor_value_info("acc", TP.INT32, [1, out_c, *out_hw])],
         inits,
     )
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], producer_name="lcodec")
-    model.ir_version = 8
-    onnx.checker.check_model(model)
-    onnx.save(model, path)
+    int_net.save_onnx(graph, path)
 
 
 def gaussian_scale_table(lo: float = 0.11, hi: float = 256.0, n: int = 64) -> np.ndarray:

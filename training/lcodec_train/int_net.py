@@ -27,6 +27,19 @@ import torch.nn.functional as F
 SHIFT = 16
 
 
+def per_channel(v: np.ndarray | torch.Tensor, like: torch.Tensor) -> torch.Tensor:
+    """A per-channel vector shaped to broadcast over tensors shaped like `like` (B, C, ...)."""
+    t = torch.from_numpy(v) if isinstance(v, np.ndarray) else v
+    return t.reshape(1, -1, *[1] * (like.dim() - 2))
+
+
+def requantize(acc: torch.Tensor, m: np.ndarray, b: np.ndarray) -> torch.Tensor:
+    """The uint8 activation of a ReLU layer from its accumulator: min(max(acc * m + b, 0) //
+    2^SHIFT, 255), in float64 (exact for these magnitudes)."""
+    m_, b_ = per_channel(m.astype(np.float64), acc), per_channel(b.astype(np.float64), acc)
+    return torch.clamp(torch.floor(torch.clamp(acc * m_ + b_, min=0) / 2 ** SHIFT), max=255)
+
+
 def calibrate_scales(float_acts: dict[str, list[torch.Tensor]], pct: float = 99.999) -> dict[str, float]:
     """Per node, the scale that maps its pct-percentile to the code range: inputs
     (signed, 127 codes) and ReLU outputs (unsigned, 255 codes). float_acts[name] holds
@@ -97,10 +110,7 @@ def simulate(q: list[dict], inputs: dict[str, torch.Tensor], quality: int | None
             if not L["relu"]:
                 vals[L["name"]] = acc
                 continue
-            m = torch.from_numpy(L["m"].astype(np.float64))[None, :, None, None]
-            bias = L["b_q"][quality] if "b_q" in L else L["b"]
-            b = torch.from_numpy(bias.astype(np.float64))[None, :, None, None]
-            h = torch.clamp(torch.floor(torch.clamp(acc * m + b, min=0) / 2 ** SHIFT), max=255)
+            h = requantize(acc, L["m"], L["b_q"][quality] if "b_q" in L else L["b"])
             vals[L["name"]] = F.pixel_shuffle(h, 2) if L["shuffle"] else h
     return vals[q[-1]["name"]]
 
@@ -108,7 +118,7 @@ def simulate(q: list[dict], inputs: dict[str, torch.Tensor], quality: int | None
 def input_codes(x: torch.Tensor, factor: torch.Tensor) -> torch.Tensor:
     """uint8 codes of a signed input: the same float64 arithmetic as the TS runtime.
     factor: per channel (gain / scale)."""
-    return torch.clamp(torch.round(x.double() * factor.double()[None, :, None, None]) + 128, 0, 255)
+    return torch.clamp(torch.round(x.double() * per_channel(factor.double(), x)) + 128, 0, 255)
 
 
 def scale_thresholds(k: np.ndarray, c: np.ndarray, scale_table: np.ndarray) -> np.ndarray:
@@ -121,21 +131,54 @@ def scale_thresholds(k: np.ndarray, c: np.ndarray, scale_table: np.ndarray) -> n
 
 
 def scale_indexes(T: np.ndarray, acc: torch.Tensor) -> torch.Tensor:
+    """Per element of acc (B, C, ...), the count of its channel's thresholds T (C, S-1) it reaches."""
     Tt = torch.from_numpy(T.astype(np.float64))
-    return (acc.unsqueeze(-1) >= Tt[None, :, None, None, :]).sum(-1)
+    return (acc.unsqueeze(-1) >= Tt.reshape(1, T.shape[0], *[1] * (acc.dim() - 2), -1)).sum(-1)
+
+
+def onnx_constants() -> list:
+    """The scalar initializers the requantization nodes use: zero, div (2^SHIFT) and c255."""
+    from onnx import numpy_helper
+
+    return [numpy_helper.from_array(np.array(0, np.int64), "zero"),
+            numpy_helper.from_array(np.array(2 ** SHIFT, np.int64), "div"),
+            numpy_helper.from_array(np.array(255, np.int64), "c255")]
+
+
+def onnx_requantize(acc: str, m: str, bias: str, p: str) -> list:
+    """ONNX nodes of `requantize`: int32 `acc` -> uint8 `<p>u8`."""
+    from onnx import TensorProto as TP
+    from onnx import helper
+
+    return [
+        helper.make_node("Cast", [acc], [p + "acc64"], to=TP.INT64),
+        helper.make_node("Mul", [p + "acc64", m], [p + "mul"]),
+        helper.make_node("Add", [p + "mul", bias], [p + "add"]),
+        helper.make_node("Max", [p + "add", "zero"], [p + "relu"]),
+        helper.make_node("Div", [p + "relu", "div"], [p + "shift"]),
+        helper.make_node("Min", [p + "shift", "c255"], [p + "clip"]),
+        helper.make_node("Cast", [p + "clip"], [p + "u8"], to=TP.UINT8),
+    ]
+
+
+def save_onnx(graph, path: str) -> None:
+    """Checks and writes a graph as an opset-17 model."""
+    import onnx
+    from onnx import helper
+
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], producer_name="lcodec")
+    model.ir_version = 8
+    onnx.checker.check_model(model)
+    onnx.save(model, path)
 
 
 def to_onnx(q: list[dict], path: str, graph_name: str) -> None:
     """The ONNX graph: uint8 inputs (1, C, h, w) (plus an int64 (1, C, 1, 1) bias input
     `<conv>_bias` per conv with per-quality biases) -> int32 `acc`."""
-    import onnx
     from onnx import TensorProto as TP
     from onnx import helper, numpy_helper
 
-    nodes, inits, inputs = [], [], []
-    inits.append(numpy_helper.from_array(np.array(0, np.int64), "zero"))
-    inits.append(numpy_helper.from_array(np.array(2 ** SHIFT, np.int64), "div"))
-    inits.append(numpy_helper.from_array(np.array(255, np.int64), "c255"))
+    nodes, inits, inputs = [], onnx_constants(), []
     out_name = {}
     for i, L in enumerate(q):
         n = L["name"]
@@ -163,15 +206,7 @@ def to_onnx(q: list[dict], path: str, graph_name: str) -> None:
             inputs.append(helper.make_tensor_value_info(n + "_bias", TP.INT64, [1, C, 1, 1]))
         else:
             inits.append(numpy_helper.from_array(L["b"].reshape(1, C, 1, 1), n + "_bias"))
-        nodes += [
-            helper.make_node("Cast", [acc], [n + "_acc64"], to=TP.INT64),
-            helper.make_node("Mul", [n + "_acc64", n + "_m"], [n + "_mul"]),
-            helper.make_node("Add", [n + "_mul", n + "_bias"], [n + "_add"]),
-            helper.make_node("Max", [n + "_add", "zero"], [n + "_relu"]),
-            helper.make_node("Div", [n + "_relu", "div"], [n + "_shift"]),
-            helper.make_node("Min", [n + "_shift", "c255"], [n + "_clip"]),
-            helper.make_node("Cast", [n + "_clip"], [n + "_u8"], to=TP.UINT8),
-        ]
+        nodes += onnx_requantize(acc, n + "_m", n + "_bias", n + "_")
         out_name[n] = n + "_u8"
         if L["shuffle"]:
             nodes.append(helper.make_node("DepthToSpace", [out_name[n]], [n + "_up"], blocksize=2, mode="CRD"))
@@ -179,7 +214,4 @@ def to_onnx(q: list[dict], path: str, graph_name: str) -> None:
     out_c = q[-1]["w"].shape[0]
     graph = helper.make_graph(nodes, graph_name, inputs,
                               [helper.make_tensor_value_info("acc", TP.INT32, [1, out_c, "oh", "ow"])], inits)
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], producer_name="lcodec")
-    model.ir_version = 8
-    onnx.checker.check_model(model)
-    onnx.save(model, path)
+    save_onnx(graph, path)
