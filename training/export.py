@@ -136,13 +136,45 @@ def sha256(path: Path) -> str:
 SEED_DIR = Path(__file__).resolve().parent / "weights"
 
 
-def save_seed_weights(model: Hyperprior, state: dict, name: str) -> None:
-    """training/weights/<name>.fp16.pt: the exported weights in fp16 (one file per model,
-    replaced on each export), so training can restart from them on a fresh machine."""
+def save_seed_weights(model: nn.Module, state: dict, name: str, keys: tuple[str, ...] = ("arch", "step", "trained_s")) -> None:
+    """training/weights/<name>.fp16.pt: the exported weights in fp16 and the checkpoint's
+    `keys` (one file per model, replaced on each export), so training can restart from them
+    on a fresh machine."""
     SEED_DIR.mkdir(exist_ok=True)
     weights = {k: (v.half() if v.is_floating_point() else v) for k, v in model.state_dict().items()}
-    torch.save({"model": weights, "arch": state["arch"], "step": state["step"], "trained_s": state["trained_s"]},
-               SEED_DIR / f"{name}.fp16.pt")
+    torch.save({"model": weights, **{k: state[k] for k in keys}}, SEED_DIR / f"{name}.fp16.pt")
+
+
+def update_card(out_dir: Path, fields: dict, drop: tuple[str, ...] = ()) -> None:
+    """Writes `fields` into out_dir/card.json, keeping what else the card holds (less the `drop`
+    keys: facts about other weights), and refreshes the models index beside it."""
+    path = out_dir / "card.json"
+    card = json.loads(path.read_text()) if path.exists() else {}
+    card.update(fields)
+    for key in drop:
+        card.pop(key, None)
+    path.write_text(json.dumps(card, indent=2) + "\n")
+    write_index(out_dir.parent)
+
+
+def bundle_tables(model: nn.Module, q: dict, scale_table: np.ndarray) -> dict:
+    """The part of bundle.json the image and audio codecs share: gains per quality, the integer
+    h_s parameters (int_hs.quantize) and the entropy tables of z and y."""
+    return {
+        "gain": torch.exp(model.log_gain).tolist(),
+        "igain": torch.exp(model.log_igain).tolist(),
+        "zgain": torch.exp(model.log_zgain).tolist(),
+        "izgain": torch.exp(model.log_izgain).tolist(),
+        "h_s_int": {
+            "s_in": q["s_in"],
+            "k_mu": q["k_mu"].tolist(),
+            "c_mu": q["c_mu"].tolist(),
+            "thresholds": q["thresholds"].tolist(),
+        },
+        "z": factorized_tables(model),
+        "y": gaussian_tables(scale_table),
+        "precision": 16,
+    }
 
 
 def write_index(models_dir: Path) -> None:
@@ -155,8 +187,8 @@ def write_index(models_dir: Path) -> None:
 
 
 def export_image_graphs(model: Hyperprior, name: str, out_dir: Path, data: Path) -> tuple[dict, list[dict], dict]:
-    """g_a, h_a, g_s (float) and the integer h_s into out_dir; returns the runtime bundle
-    (bundle.json), the integer-h_s rate check and the integer h_s parameters."""
+    """g_a, h_a, g_s (float), the integer h_s and the runtime bundle (bundle.json) into out_dir;
+    returns the bundle, the integer-h_s rate check and the integer h_s parameters."""
     arch = {"N": model.N, "M": model.M}
     Q = model.qualities
     export_float(model.g_a, 3, out_dir / "g_a.onnx", (256, 256))
@@ -179,20 +211,9 @@ def export_image_graphs(model: Hyperprior, name: str, out_dir: Path, data: Path)
         "name": name,
         "arch": {"N": arch["N"], "M": arch["M"], "stride": 64, "y_stride": 16},
         "qualities": Q,
-        "gain": torch.exp(model.log_gain).tolist(),
-        "igain": torch.exp(model.log_igain).tolist(),
-        "zgain": torch.exp(model.log_zgain).tolist(),
-        "izgain": torch.exp(model.log_izgain).tolist(),
-        "h_s_int": {
-            "s_in": q["s_in"],
-            "k_mu": q["k_mu"].tolist(),
-            "c_mu": q["c_mu"].tolist(),
-            "thresholds": q["thresholds"].tolist(),
-        },
-        "z": factorized_tables(model),
-        "y": gaussian_tables(scale_table),
-        "precision": 16,
+        **bundle_tables(model, q, scale_table),
     }
+    (out_dir / "bundle.json").write_text(json.dumps(bundle))
     return bundle, check, q
 
 
@@ -221,13 +242,9 @@ def main() -> None:
     out_dir = args.out / args.name
     out_dir.mkdir(parents=True, exist_ok=True)
 
-    bundle, check, _ = export_image_graphs(model, args.name, out_dir, args.data)
-    (out_dir / "bundle.json").write_text(json.dumps(bundle))
+    _, check, _ = export_image_graphs(model, args.name, out_dir, args.data)
     digest = files_digest(out_dir)
-
-    card_path = out_dir / "card.json"
-    card = json.loads(card_path.read_text()) if card_path.exists() else {}
-    card.update({
+    update_card(out_dir, {
         "name": args.name,
         "modality": "image",
         "architecture": "mean-scale hyperprior (Minnen, Balle, Toderici 2018) without context model; "
@@ -248,8 +265,6 @@ def main() -> None:
         "weights_sha256": digest,
         "integer_h_s_rate_check": check,
     })
-    card_path.write_text(json.dumps(card, indent=2) + "\n")
-    write_index(args.out)
     save_seed_weights(model, state, args.name)
     print(f"exported {args.name} to {out_dir} (weights {digest[:12]})")
 

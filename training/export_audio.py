@@ -16,7 +16,6 @@ from with --init-from when its checkpoint folder is gone.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import math
 import random
@@ -28,7 +27,7 @@ import torch
 import torch.nn as nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from export import factorized_tables, gaussian_tables, sha256, to_fp16_storage, write_index  # noqa: E402
+from export import bundle_tables, files_digest, save_seed_weights, to_fp16_storage, update_card  # noqa: E402
 from lcodec_train import int_hs  # noqa: E402
 from lcodec_train.audio import HOP, SAMPLE_RATE, Z_STRIDE, AudioHyperprior, SpectralLoss, bits, macs_per_second, shuffle1d  # noqa: E402
 from lcodec_train.layers import gaussian_likelihood  # noqa: E402
@@ -160,41 +159,21 @@ def main() -> None:
                  "z_stride": Z_STRIDE, "context": CONTEXT_FRAMES},
         "qualities": Q,
         "target_kbps": state["target_kbps"],
-        "gain": torch.exp(model.log_gain).tolist(),
-        "igain": torch.exp(model.log_igain).tolist(),
-        "zgain": torch.exp(model.log_zgain).tolist(),
-        "izgain": torch.exp(model.log_izgain).tolist(),
-        "h_s_int": {
-            "s_in": q["s_in"],
-            "k_mu": q["k_mu"].tolist(),
-            "c_mu": q["c_mu"].tolist(),
-            "thresholds": q["thresholds"].tolist(),
-        },
-        "z": factorized_tables(model),
-        "y": gaussian_tables(scale_table),
-        "precision": 16,
+        **bundle_tables(model, q, scale_table),
     }
     (out_dir / "bundle.json").write_text(json.dumps(bundle))
-    files = sorted(p.name for p in out_dir.iterdir() if p.suffix in {".onnx", ".json"} and p.name != "card.json")
-    digest = hashlib.sha256("".join(sha256(out_dir / f) for f in files).encode()).hexdigest()
-
-    weights_dir = Path(__file__).resolve().parent / "weights"
-    weights_dir.mkdir(exist_ok=True)
-    torch.save({"model": {k: v.half() for k, v in model.state_dict().items()}, "arch": arch,
-                "beta": state["beta"], "step": state["step"], "trained_s": state["trained_s"]},
-               weights_dir / f"{args.name}.fp16.pt")
+    digest = files_digest(out_dir)
+    save_seed_weights(model, state, args.name, ("arch", "beta", "step", "trained_s"))
 
     def count(mod: nn.Module) -> int:
         return sum(p.numel() for p in mod.parameters())
 
-    card_path = out_dir / "card.json"
-    card = json.loads(card_path.read_text()) if card_path.exists() else {}
     transform = {
         "frame": "learned filterbank (80-sample windows, hop 40) + strided 1-D convolutions to 75 Hz, "
                  "sub-pixel upsampling and overlap-add synthesis",
         "wave": "SEANet-like waveform encoder/decoder (strides 2, 4, 5, 8)",
     }[arch["transform"]]
-    card.update({
+    update_card(out_dir, {
         "name": args.name,
         "modality": "audio",
         "architecture": f"transform codec with a mean-scale hyperprior (Minnen et al. 2018) over a 75 Hz latent: "
@@ -230,12 +209,8 @@ def main() -> None:
                                     "kbps from the model's likelihoods", "points": hold_rows},
         "weights_sha256": digest,
         "integer_h_s_rate_check": check,
-    })
-    card.pop("runtime_results", None)  # measured on other weights; bench/audio-model.ts --card refills it
-    if args.note:
-        card["status"] = args.note
-    card_path.write_text(json.dumps(card, indent=2) + "\n")
-    write_index(args.out)
+        **({"status": args.note} if args.note else {}),
+    }, drop=("runtime_results",))  # measured on other weights; bench/audio-model.ts --card refills it
     print(f"exported {args.name} to {out_dir} (weights {digest[:12]})")
 
 

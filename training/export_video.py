@@ -24,7 +24,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from export import export_float, export_image_graphs, factorized_tables, files_digest, write_index  # noqa: E402
+from export import export_float, export_image_graphs, factorized_tables, files_digest, update_card  # noqa: E402
 from lcodec_train import int_hs, int_net  # noqa: E402
 from lcodec_train.layers import gaussian_likelihood  # noqa: E402
 from lcodec_train.video import TemporalPrior  # noqa: E402
@@ -145,7 +145,6 @@ def main() -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
 
     bundle, check, hs_q = export_image_graphs(base, args.name, out_dir, args.images)
-    (out_dir / "bundle.json").write_text(json.dumps(bundle))
     export_float(model.h_a, 2 * model.M, out_dir / "h_a_p.onnx", (16, 16))
 
     lat = latents(base, digest, args.videos.resolve(), Path.home() / ".cache/lcodec-train")
@@ -184,9 +183,7 @@ def main() -> None:
     int_ratio = integer_ratio(model, base, hs_q, qn, tp, hold_clips, list(range(base.qualities)))
     print("P/intra bits on the held-out clips (integer networks):", [f"{r:.3f}" for _, r in int_ratio])
 
-    card_path = out_dir / "card.json"
-    card = json.loads(card_path.read_text()) if card_path.exists() else {}
-    card.update({
+    update_card(out_dir, {
         "name": args.name,
         "modality": "video",
         "architecture": "learned video codec: every frame through the transforms of the image codec "
@@ -212,8 +209,6 @@ def main() -> None:
         "integer_h_s_rate_check": check,
         "weights_sha256": weights_digest,
     })
-    card_path.write_text(json.dumps(card, indent=2) + "\n")
-    write_index(args.out)
     print(f"exported {args.name} to {out_dir} (weights {weights_digest[:12]})")
 
 
