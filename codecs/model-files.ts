@@ -6,6 +6,34 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../src/errors.js';
 
+/**
+ * What the bundles of the image and the audio codec share (training/export.py, bundle_tables):
+ * gains per quality, the integer hyper-synthesis and the entropy tables of z and y.
+ */
+export interface HyperpriorBundle {
+  name: string;
+  qualities: number;
+  /** Per quality, per channel of y: gain before quantization, inverse gain after. */
+  gain: number[][];
+  igain: number[][];
+  /** Per quality, per channel of z. */
+  zgain: number[][];
+  izgain: number[][];
+  /**
+   * Parameters of the integer hyper-synthesis (training/lcodec_train/int_hs.py); k_mu, c_mu
+   * and thresholds are per output channel of its mean / scale half.
+   */
+  h_s_int: { s_in: number; k_mu: number[]; c_mu: number[]; thresholds: number[][] };
+  /** Factorized prior of z: per channel a pmf over offset, offset + 1, ... */
+  z: { pmfs: number[][]; offsets: number[] };
+  /** Gaussian conditional of y: per scale-table entry a pmf over offset, offset + 1, ... */
+  y: { scale_table: number[]; pmfs: number[][]; offsets: number[] };
+  precision: number;
+}
+
+/** The ONNX graphs of a hyperprior codec. */
+export type HyperpriorGraph = 'g_a' | 'h_a' | 'g_s' | 'h_s_int';
+
 export interface LearnedModelFiles<B, G extends string> {
   dir: string;
   bundle: B;

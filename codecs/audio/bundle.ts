@@ -3,11 +3,15 @@
  * written by training/export_audio.py.
  */
 import { InputError } from '../../src/errors.js';
-import { loadModelFiles, type LearnedModelFiles } from '../model-files.js';
+import { loadModelFiles, type HyperpriorBundle, type HyperpriorGraph, type LearnedModelFiles } from '../model-files.js';
 
-export interface AudioBundle {
+/**
+ * Its integer hyper-synthesis (h_s_int) outputs 2 · M · z_stride channels: channel
+ * c · z_stride + j of z frame t is latent channel c (mean for c < M, scale for c ≥ M) at
+ * latent frame t · z_stride + j.
+ */
+export interface AudioBundle extends HyperpriorBundle {
   format: 'lcodec-audio-hyperprior/1';
-  name: string;
   arch: {
     /** Latent channels (y) and hyper-latent channels (z). */
     M: number;
@@ -22,30 +26,11 @@ export interface AudioBundle {
     /** Latent frames of context each side of a chunk for g_a and g_s (≥ their receptive field). */
     context: number;
   };
-  qualities: number;
   /** The rate each quality was trained toward (kbit/s), ascending. */
   target_kbps: number[];
-  /** Per quality, per channel of y: gain before quantization, inverse gain after. */
-  gain: number[][];
-  igain: number[][];
-  /** Per quality, per channel of z. */
-  zgain: number[][];
-  izgain: number[][];
-  /**
-   * Integer hyper-synthesis (training/lcodec_train/int_hs.py). Its output has
-   * 2 · M · z_stride channels; channel c · z_stride + j of z frame t is latent channel c
-   * (mean for c < M, scale for c ≥ M) at latent frame t · z_stride + j. k_mu, c_mu and
-   * thresholds are per output channel of the mean / scale half.
-   */
-  h_s_int: { s_in: number; k_mu: number[]; c_mu: number[]; thresholds: number[][] };
-  /** Factorized prior of z: per channel a pmf over offset, offset + 1, ... */
-  z: { pmfs: number[][]; offsets: number[] };
-  /** Gaussian conditional of y: per scale-table entry a pmf over offset, offset + 1, ... */
-  y: { scale_table: number[]; pmfs: number[][]; offsets: number[] };
-  precision: number;
 }
 
-export type AudioGraph = 'g_a' | 'h_a' | 'g_s' | 'h_s_int';
+export type AudioGraph = HyperpriorGraph;
 
 export type AudioModelFiles = LearnedModelFiles<AudioBundle, AudioGraph>;
 
