@@ -34,7 +34,7 @@ from lcodec_train.layers import gaussian_likelihood  # noqa: E402
 from train_audio import UNIT, HOLDOUT, HOLDOUT_SECONDS, Batcher, load_clips  # noqa: E402
 
 OPSET = 17
-CONTEXT_FRAMES = 16  # latent frames of context each side of a chunk, for g_a and g_s
+MIN_CONTEXT_FRAMES = 16  # latent frames of context each side of a chunk, for g_a and g_s (at least)
 
 
 class Graph(nn.Module):
@@ -131,8 +131,7 @@ def main() -> None:
 
     rf_a = receptive_frames(model.g_a, 1, True)
     rf_s = receptive_frames(model.g_s, M, False)
-    if max(rf_a, rf_s) > CONTEXT_FRAMES:
-        print(f"warning: receptive field g_a {rf_a} / g_s {rf_s} frames exceeds the chunk context {CONTEXT_FRAMES}")
+    context = max(MIN_CONTEXT_FRAMES, rf_a, rf_s)  # chunk borders leave no seams
 
     export_float(model.g_a, 1, 64 * HOP, out_dir / "g_a.onnx")
     export_float(model.h_a, M, 64, out_dir / "h_a.onnx")
@@ -156,7 +155,7 @@ def main() -> None:
         "format": "lcodec-audio-hyperprior/1",
         "name": args.name,
         "arch": {"M": M, "Nz": Nz, "transform": arch["transform"], "sample_rate": SAMPLE_RATE, "hop": HOP,
-                 "z_stride": Z_STRIDE, "context": CONTEXT_FRAMES},
+                 "z_stride": Z_STRIDE, "context": context},
         "qualities": Q,
         "target_kbps": state["target_kbps"],
         **bundle_tables(model, q, scale_table),
@@ -172,6 +171,10 @@ def main() -> None:
         "frame": "learned filterbank (80-sample windows, hop 40) + strided 1-D convolutions to 75 Hz, "
                  "sub-pixel upsampling and overlap-add synthesis",
         "wave": "SEANet-like waveform encoder/decoder (strides 2, 4, 5, 8)",
+        "spectral": "learned filterbank (80-sample windows, hop 40) + strided 1-D convolutions to 75 Hz; "
+                    "synthesis by residual convolutions, sub-pixel upsampling to 150 Hz and a log-magnitude "
+                    "+ phase per STFT bin (640-sample frames, hop 160) through an inverse DFT and overlap-add "
+                    "(after Vocos)",
     }[arch["transform"]]
     update_card(out_dir, {
         "name": args.name,
@@ -186,7 +189,7 @@ def main() -> None:
         "parameters_by_graph": {"g_a": count(model.g_a), "h_a": count(model.h_a), "h_s": count(model.h_s),
                                 "g_s": count(model.g_s)},
         "macs_per_second": {"g_a": round(macs_per_second(model.g_a, 1)), "g_s": round(macs_per_second(model.g_s, M))},
-        "receptive_field_frames": {"g_a": rf_a, "g_s": rf_s, "chunk_context": CONTEXT_FRAMES},
+        "receptive_field_frames": {"g_a": rf_a, "g_s": rf_s, "chunk_context": context},
         "qualities": list(range(Q)),
         "target_kbps": state["target_kbps"],
         "entropy_model": "y: Gaussian conditional (64 scales 0.11..256) with mean and scale index from the "

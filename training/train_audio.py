@@ -143,7 +143,7 @@ def monitor(model: AudioHyperprior, loss: SpectralLoss, hold: list[np.ndarray], 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", default="audio-hyperprior")
-    ap.add_argument("--transform", choices=["frame", "wave"], default=None,
+    ap.add_argument("--transform", choices=["frame", "wave", "spectral"], default=None,
                     help="analysis/synthesis design (new runs only; default frame)")
     ap.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared/data/audio/train")
     ap.add_argument("--ckpt-dir", type=Path, default=None)

@@ -9,10 +9,12 @@ beta the rate weight of a quality (loss = distortion + beta * kbps).
     z_hat --*izgain[q]--> h_s --> (mu, sigma) for Z_STRIDE frames each
     y_hat = round(y_g - mu) + mu --*igain[q]--> g_s --> x_hat
 
-Two transforms share that entropy model (both measured in training/README.md):
-  "frame": a learned filterbank (80-sample windows, hop 40) and strided 1-D convolutions
-           down to 75 Hz; the synthesis mirrors it with sub-pixel upsampling and overlap-add.
-  "wave":  a small SEANet-like waveform encoder/decoder (strides 2, 4, 5, 8).
+Three transforms share that entropy model (measured in training/README.md):
+  "frame":    a learned filterbank (80-sample windows, hop 40) and strided 1-D convolutions
+              down to 75 Hz; the synthesis mirrors it with sub-pixel upsampling and overlap-add.
+  "wave":     a small SEANet-like waveform encoder/decoder (strides 2, 4, 5, 8).
+  "spectral": the "frame" analysis; a synthesis that predicts a log-magnitude and a phase per
+              STFT bin at 150 Hz and inverts the STFT (after Vocos, Siuzdak 2023).
 """
 from __future__ import annotations
 
@@ -88,6 +90,60 @@ class OverlapAdd(nn.Module):
         return out[:, :, h // 2: h // 2 + L * h]
 
 
+class SpectralHead(nn.Module):
+    """(B, C, L) features -> (B, 1, L*hop) waveform: per frame a log-magnitude and a phase for
+    each of the n_fft/2 + 1 bins of a real DFT, the inverse DFT as a fixed matrix, a Hann window
+    and overlap-add of frames 4 hops long, frame t centred on sample t*hop.
+
+    Predicting log-magnitudes lets the decoder put a band at any level, silence included, which
+    a log-spectral loss asks for and a linear output layer reaches only slowly."""
+
+    def __init__(self, cin: int, hop: int, overlap: int = 4, max_log_mag: float = 4.0):
+        super().__init__()
+        n = hop * overlap
+        k = n // 2 + 1
+        self.hop, self.overlap, self.bins, self.max_log_mag = hop, overlap, k, max_log_mag
+        self.proj = nn.Conv1d(cin, 2 * k, 1)
+        with torch.no_grad():
+            self.proj.bias[:k].fill_(-4.0)  # start quiet
+        t = torch.arange(n, dtype=torch.float64)
+        f = torch.arange(k, dtype=torch.float64)
+        w = torch.full((k,), 2.0, dtype=torch.float64)
+        w[0] = w[-1] = 1.0
+        ang = 2 * math.pi * f[:, None] * t[None, :] / n
+        window = torch.hann_window(n, periodic=True, dtype=torch.float64)
+        basis = torch.cat([w[:, None] * torch.cos(ang), -w[:, None] * torch.sin(ang)]) * window / overlap
+        self.register_buffer("basis", basis.T.contiguous().float()[:, :, None])  # (n, 2k, 1) conv weight
+
+    def forward(self, h: torch.Tensor) -> torch.Tensor:
+        log_mag, phase = self.proj(h).chunk(2, dim=1)
+        mag = torch.exp(torch.clamp(log_mag, max=self.max_log_mag))
+        frames = F.conv1d(torch.cat([mag * torch.cos(phase), mag * torch.sin(phase)], 1), self.basis)
+        b, _, L = frames.shape
+        r, hop = self.overlap, self.hop
+        pieces = frames.reshape(b, r, hop, L)
+        cells = None
+        for j in range(r):  # piece j of frame t lands in cell t - r/2 + j
+            shift = j - r // 2
+            padded = F.pad(pieces[:, j], (r, r))
+            part = padded[:, :, r - shift: r - shift + L]
+            cells = part if cells is None else cells + part
+        return cells.transpose(1, 2).reshape(b, 1, L * hop)
+
+
+def spectral_transforms(M: int, ch: tuple[int, ...] = (64, 128, 192, 256), hidden: tuple[int, int] = (256, 192)) -> tuple[nn.Module, nn.Module]:
+    """Candidate "spectral": the "frame" analysis; residual units at 75 Hz, sub-pixel
+    upsampling to 150 Hz, residual units, then SpectralHead (hop HOP / 2, 4x overlap)."""
+    g_a, _ = frame_transforms(M, ch)
+    a, b = hidden
+    g_s = nn.Sequential(
+        nn.Conv1d(M, a, 3, padding=1), ResUnit(a, dilation=1), ResUnit(a, dilation=3), ResUnit(a, dilation=9),
+        act(), SubPelUp1d(a, b, 2), ResUnit(b, dilation=1), ResUnit(b, dilation=3), act(),
+        SpectralHead(b, HOP // 2),
+    )
+    return g_a, g_s
+
+
 def frame_transforms(M: int, ch: tuple[int, ...] = (64, 128, 192, 256), sub: int = 40) -> tuple[nn.Module, nn.Module]:
     """Candidate "frame": filterbank at 24000/sub Hz, then strided convs down to HOP."""
     assert sub * 2 ** (len(ch) - 1) == HOP
@@ -130,6 +186,8 @@ class AudioHyperprior(nn.Module):
             self.g_a, self.g_s = frame_transforms(M, *([tuple(channels)] if channels else []))
         elif transform == "wave":
             self.g_a, self.g_s = wave_transforms(M, *([tuple(channels)] if channels else []))
+        elif transform == "spectral":
+            self.g_a, self.g_s = spectral_transforms(M, *([tuple(channels)] if channels else []))
         else:
             raise ValueError(transform)
         self.h_a = nn.Sequential(
