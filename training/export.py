@@ -52,9 +52,10 @@ def export_float(module: nn.Module, cin: int, path: Path, hw: tuple[int, int]) -
     to_fp16_storage(path)
 
 
-def to_fp16_storage(path: Path) -> None:
+def to_fp16_storage(path: Path, keep_fp32: tuple[str, ...] = ()) -> None:
     """Stores float weights as fp16 with a Cast to fp32 in the graph: half the bytes,
-    fp32 compute (ORT folds the casts when the session is created)."""
+    fp32 compute (ORT folds the casts when the session is created). Initializers whose name
+    contains one of `keep_fp32` stay fp32 (layers where fp16 measurably costs quality)."""
     import onnx
     from onnx import TensorProto, helper, numpy_helper
 
@@ -63,7 +64,7 @@ def to_fp16_storage(path: Path) -> None:
     new_inits, casts = [], []
     for init in g.initializer:
         arr = numpy_helper.to_array(init)
-        if arr.dtype == np.float32 and arr.size > 16:
+        if arr.dtype == np.float32 and arr.size > 16 and not any(k in init.name for k in keep_fp32):
             new_inits.append(numpy_helper.from_array(arr.astype(np.float16), init.name + "_fp16"))
             casts.append(helper.make_node("Cast", [init.name + "_fp16"], [init.name], to=TensorProto.FLOAT))
         else:
