@@ -7,7 +7,7 @@
  */
 import { UsageError } from '../src/errors.js';
 import { listModels, loadModel } from '../src/models.js';
-import { IMAGE_BASELINES, VIDEO_BASELINES } from './baselines/index.js';
+import { AUDIO_BASELINE_ENTRIES, IMAGE_BASELINES, VIDEO_BASELINES } from './baselines/index.js';
 import type { Codec, Modality } from './types.js';
 
 /** What a codec declares about itself, without creating it. */
@@ -23,6 +23,11 @@ export interface CodecInfo {
    * (e.g. a learned model's trained quality levels) are accepted.
    */
   readonly qualityRange?: readonly [number, number];
+  /**
+   * The accepted qualities when they are a fixed set wider than the codec's default sweep
+   * (mp3: every CBR bitrate). Absent: see `qualityRange`.
+   */
+  readonly qualityValues?: readonly number[];
   /** What must be installed: `sharp`, `ffmpeg`, `onnxruntime`, ... */
   readonly requires?: readonly string[];
 }
@@ -59,12 +64,13 @@ export function registerCodec(entry: CodecEntry, options: { replace?: boolean } 
 export function listCodecs(modality?: Modality): CodecInfo[] {
   return [...entries.values()]
     .filter((e) => modality === undefined || e.modality === modality)
-    .map(({ name, modality: m, kind, description, qualityRange, requires }) => ({
+    .map(({ name, modality: m, kind, description, qualityRange, qualityValues, requires }) => ({
       name,
       modality: m,
       kind,
       description,
       ...(qualityRange ? { qualityRange } : {}),
+      ...(qualityValues ? { qualityValues } : {}),
       ...(requires ? { requires } : {}),
     }));
 }
@@ -98,12 +104,18 @@ export async function getCodec(name: string, modality?: Modality): Promise<Codec
   return getCodecEntry(name, modality).create();
 }
 
-/** Whether `quality` is accepted by the codec (its declared range, else its own levels). */
+/** Whether `quality` is accepted by the codec (its declared range or values, else its own levels). */
 export function acceptsQuality(info: CodecInfo, codec: Codec, quality: number): boolean {
   if (info.qualityRange) {
     return Number.isInteger(quality) && quality >= info.qualityRange[0] && quality <= info.qualityRange[1];
   }
-  return codec.qualities.includes(quality);
+  return (info.qualityValues ?? codec.qualities).includes(quality);
+}
+
+/** What `acceptsQuality` accepts, in words (for error messages). */
+export function acceptedQualities(info: CodecInfo, codec: Codec): string {
+  if (info.qualityRange) return `integers ${info.qualityRange[0]}..${info.qualityRange[1]}`;
+  return (info.qualityValues ?? codec.qualities).join(', ');
 }
 
 /** Installed learned models (models/<name>/card.json), under their model name. The version
@@ -138,7 +150,7 @@ function learnedEntries(): CodecEntry[] {
  * Codecs added later with registerCodec() exist only in the thread that added them, so
  * evaluation runs those in the calling thread.
  */
-const BUILTIN: readonly CodecEntry[] = [...IMAGE_BASELINES, ...VIDEO_BASELINES, ...learnedEntries()];
+const BUILTIN: readonly CodecEntry[] = [...IMAGE_BASELINES, ...VIDEO_BASELINES, ...AUDIO_BASELINE_ENTRIES, ...learnedEntries()];
 
 for (const entry of BUILTIN) registerCodec(entry);
 

@@ -17,7 +17,7 @@ import { MAX_IMAGE_PIXELS, type Audio, type Codec, type Modality, type Picture, 
 import { readVideo } from './io/video.js';
 import { type Container, CorruptFileError, looksLikeContainer, readContainer, UnsupportedFileError } from './container/index.js';
 import { InputError, UsageError } from './errors.js';
-import { describeNonAudio, detectAudioFormat, readAudio, SNIFF_BYTES, writeWav, writeWavChunks } from './io/audio.js';
+import { describeNonAudio, readAudio, SNIFF_BYTES, writeWav, writeWavChunks } from './io/audio.js';
 import { readFileHead, sniffModality } from './io/detect.js';
 import { NotAnImageError, readImage } from './io/image.js';
 import { DEFAULT_MODEL, DEFAULT_QUALITIES, listModels, loadModel } from './models.js';
@@ -63,14 +63,6 @@ function isRgbImage(x: unknown): x is RgbImage {
 
 function isAudio(x: unknown): x is Audio {
   return typeof x === 'object' && x !== null && 'sampleRate' in x && 'channels' in x;
-}
-
-/** The modality of media bytes from their first bytes (audio formats beyond the common ones too). */
-function modalityOf(head: Uint8Array): Modality | null {
-  const kind = sniffModality(head);
-  const brand = String.fromCharCode(...head.subarray(8, 12));
-  if (kind === 'video' && detectAudioFormat(head) === 'mp4' && /^M4[ABP] $/.test(brand)) return 'audio'; // .m4a
-  return kind ?? (detectAudioFormat(head) ? 'audio' : null);
 }
 
 function codecFor(modality: Modality, opts: EncodeOptions): Codec {
@@ -132,7 +124,7 @@ export async function encode(input: EncodeInput, opts: EncodeOptions = {}): Prom
     })
     : input.subarray(0, SNIFF_BYTES);
   if (looksLikeContainer(head)) throw new InputError('input is already an .lc file');
-  const kind = modalityOf(head);
+  const kind = sniffModality(head);
   if (kind === 'video') return encodeVideo(input, opts);
   if (kind === 'audio') {
     const codec = codecFor('audio', opts);

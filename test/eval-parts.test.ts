@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { msSsimPlotPath, parseQualities } from '../src/cli/commands/eval.js';
+import { metricPlotPath, parseQualities } from '../src/cli/commands/eval.js';
 import { progressBar } from '../src/cli/progress.js';
 import { InputError, UsageError } from '../src/errors.js';
 import { compareWithReference, defaultReferencePath, loadReferenceCurves } from '../src/eval/reference.js';
@@ -34,9 +34,9 @@ describe('--qualities parsing', () => {
 
 describe('--plot file names', () => {
   it('puts the MS-SSIM plot beside the PSNR one', () => {
-    expect(msSsimPlotPath('rd.svg')).toBe('rd-ms_ssim.svg');
-    expect(msSsimPlotPath(path.join('out', 'kodak.svg'))).toBe(path.join('out', 'kodak-ms_ssim.svg'));
-    expect(msSsimPlotPath('rd')).toBe('rd-ms_ssim.svg');
+    expect(metricPlotPath('rd.svg', 'ms_ssim')).toBe('rd-ms_ssim.svg');
+    expect(metricPlotPath(path.join('out', 'kodak.svg'), 'ms_ssim')).toBe(path.join('out', 'kodak-ms_ssim.svg'));
+    expect(metricPlotPath('rd', 'si_sdr')).toBe('rd-si_sdr.svg');
   });
 });
 
@@ -50,6 +50,9 @@ describe('modality sniffing', () => {
     expect(sniffModality(bytes([0, 0, 0, 0x1c], 'ftypavif'))).toBe('image');
     expect(sniffModality(bytes('RIFF', [0, 0, 0, 0], 'WAVEfmt '))).toBe('audio');
     expect(sniffModality(bytes('fLaC'))).toBe('audio');
+    expect(sniffModality(bytes([0xff, 0xf1, 0x50, 0x80, 0x02, 0x1f, 0xfc]))).toBe('audio'); // ADTS (.aac)
+    expect(sniffModality(bytes('FORM', [0, 0, 0, 0], 'AIFF'))).toBe('audio');
+    expect(sniffModality(bytes([0, 0, 0, 0x20], 'ftypM4A '))).toBe('audio'); // .m4a
     expect(sniffModality(bytes('YUV4MPEG2 W64'))).toBe('video');
     expect(sniffModality(bytes([0, 0, 0, 0x20], 'ftypisom'))).toBe('video');
     expect(sniffModality(bytes('hello, world'))).toBeNull();

@@ -31,7 +31,19 @@ import { withTempDir } from '../../src/io/temp.js';
 export const PCM_TAG = 'LCODEC_PCM';
 
 /** An audio baseline: the codec interface plus its encoder settings per bitrate. */
-export type AudioBaseline = Codec<'audio'> & { plan(audio: Audio, kbps: number): EncodePlan };
+export type AudioBaseline = Codec<'audio'> & {
+  plan(audio: Audio, kbps: number): EncodePlan;
+  /** Accepted bitrates (kbit/s): a closed range, or the only values allowed. */
+  readonly accepts: { min: number; max: number } | readonly number[];
+  /** ffmpeg encoder and decoder it needs (e.g. `libopus`, `opus`). */
+  readonly encoder: string;
+  readonly decoder: string;
+  /**
+   * Everything here that decides the bitstream (encoder, options, container, sample-rate rule
+   * revision); with the ffmpeg version, the key of cached evaluation results.
+   */
+  readonly config: string;
+};
 
 /** How one bitrate of one codec is encoded. */
 export interface EncodePlan {
@@ -41,11 +53,21 @@ export interface EncodePlan {
   options: string[];
 }
 
+/**
+ * Revision of the code paths the specs below do not spell out (the sample-rate rules, the tag,
+ * trimming): raise it when a change there changes the stored files, so cached results expire.
+ */
+const REVISION = 1;
+
 interface FfmpegAudioCodecSpec {
   name: string;
   qualities: readonly number[];
   /** Accepted bitrates: a closed range, or the only values allowed. */
   accepts: { min: number; max: number } | readonly number[];
+  /** ffmpeg encoder, its options after `-b:a <kbps>k`, and the decoder ffmpeg uses. */
+  encoder: string;
+  encoderOptions: string[];
+  decoder: string;
   maxChannels: number;
   /** ffmpeg muxer and file extension. */
   format: string;
@@ -53,7 +75,8 @@ interface FfmpegAudioCodecSpec {
   extraMuxerOptions: string[];
   /** Samples the decoder emits before the signal, at the encode rate, that nothing signals. */
   primingSamples: number;
-  plan(audio: Audio, kbps: number): EncodePlan;
+  /** Sample rate fed to the encoder for this audio and bitrate. */
+  encodeRate(audio: Audio, kbps: number): number;
 }
 
 /** Reads LCODEC_PCM=<rate>,<channels>,<samples>; undefined when absent or malformed. */
@@ -68,16 +91,28 @@ class FfmpegAudioCodec implements AudioBaseline {
   readonly modality = 'audio' as const;
   readonly name: string;
   readonly qualities: readonly number[];
+  readonly accepts: FfmpegAudioCodecSpec['accepts'];
+  readonly encoder: string;
+  readonly decoder: string;
+  readonly config: string;
 
   constructor(private readonly spec: FfmpegAudioCodecSpec) {
     this.name = spec.name;
     this.qualities = spec.qualities;
+    this.accepts = spec.accepts;
+    this.encoder = spec.encoder;
+    this.decoder = spec.decoder;
+    const { encoderOptions, format, extraMuxerOptions, primingSamples } = spec;
+    this.config = `${spec.encoder} ${JSON.stringify({ encoderOptions, format, extraMuxerOptions, primingSamples })} r${REVISION}`;
   }
 
   /** The encoder settings a bitrate maps to for this audio (exposed for tests and reports). */
   plan(audio: Audio, kbps: number): EncodePlan {
     this.checkQuality(kbps);
-    return this.spec.plan(audio, kbps);
+    return {
+      encodeRate: this.spec.encodeRate(audio, kbps),
+      options: ['-c:a', this.spec.encoder, '-b:a', `${kbps}k`, ...this.spec.encoderOptions],
+    };
   }
 
   private checkQuality(kbps: number): void {
@@ -161,15 +196,15 @@ export const opus: AudioBaseline = new FfmpegAudioCodec({
   name: 'opus',
   qualities: [6, 8, 12, 16, 24, 32, 48, 64],
   accepts: { min: 6, max: 256 },
+  encoder: 'libopus',
+  encoderOptions: ['-vbr', 'on', '-application', 'audio', '-compression_level', '10'],
+  decoder: 'opus',
   maxChannels: 8,
   format: 'ogg',
   extension: 'opus',
   extraMuxerOptions: [],
   primingSamples: 0,
-  plan: (audio, kbps) => ({
-    encodeRate: OPUS_RATES.includes(audio.sampleRate) ? audio.sampleRate : 48000,
-    options: ['-c:a', 'libopus', '-b:a', `${kbps}k`, '-vbr', 'on', '-application', 'audio', '-compression_level', '10'],
-  }),
+  encodeRate: (audio) => (OPUS_RATES.includes(audio.sampleRate) ? audio.sampleRate : 48000),
 });
 
 /** LAME's CBR low-pass by bitrate (lame.c, optimum_bandwidth), nearest table entry wins. */
@@ -221,15 +256,15 @@ export const mp3: AudioBaseline = new FfmpegAudioCodec({
   name: 'mp3',
   qualities: [8, 16, 24, 32, 48, 64, 96, 128],
   accepts: [...new Set([...MPEG2_KBPS, ...MPEG1_KBPS])].sort((a, b) => a - b),
+  encoder: 'libmp3lame',
+  encoderOptions: ['-compression_level', '2'],
+  decoder: 'mp3float',
   maxChannels: 2,
   format: 'mp3',
   extension: 'mp3',
   extraMuxerOptions: ['-write_xing', '1', '-id3v2_version', '4'],
   primingSamples: 0,
-  plan: (audio, kbps) => ({
-    encodeRate: mp3EncodeRate(audio.sampleRate, audio.channels.length, kbps),
-    options: ['-c:a', 'libmp3lame', '-b:a', `${kbps}k`, '-compression_level', '2'],
-  }),
+  encodeRate: (audio, kbps) => mp3EncodeRate(audio.sampleRate, audio.channels.length, kbps),
 });
 
 /** Sample rates an ADTS header can name (7350 left out: nothing uses it). */
@@ -254,15 +289,15 @@ export const aac: AudioBaseline = new FfmpegAudioCodec({
   name: 'aac',
   qualities: [16, 24, 32, 48, 64, 96, 128],
   accepts: { min: 8, max: 512 },
+  encoder: 'aac',
+  encoderOptions: [],
+  decoder: 'aac',
   maxChannels: 8,
   format: 'adts',
   extension: 'aac',
   extraMuxerOptions: ['-write_id3v2', '1'],
   primingSamples: 1024,
-  plan: (audio, kbps) => ({
-    encodeRate: aacEncodeRate(audio.sampleRate),
-    options: ['-c:a', 'aac', '-b:a', `${kbps}k`],
-  }),
+  encodeRate: (audio) => aacEncodeRate(audio.sampleRate),
 });
 
 /** The audio baselines by registry name. */

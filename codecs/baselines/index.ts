@@ -2,6 +2,8 @@
 import type { CodecEntry } from '../registry.js';
 import { createAvif, createJpeg, createWebp } from './sharp-codecs.js';
 import { createJxl } from './jxl.js';
+import { AUDIO_BASELINES, type AudioBaseline } from './audio.js';
+import { requireFfmpegCodec } from './tools.js';
 import { createX265 } from './x265.js';
 import { VIDEO_BASELINE_DESCRIPTIONS, createX264Video, createX265Video, type VideoBaseline } from './video.js';
 
@@ -70,4 +72,33 @@ const videoBaseline = (name: 'x264' | 'x265', create: () => Promise<VideoBaselin
 export const VIDEO_BASELINES: readonly CodecEntry<'video'>[] = [
   videoBaseline('x264', () => createX264Video()),
   videoBaseline('x265', () => createX265Video()),
+];
+
+/**
+ * An audio baseline (audio.ts) as a registry entry: quality = target bitrate in kbit/s, the
+ * codec's accepted range (opus, aac) or bitrates (mp3); its default sweep is its `qualities`.
+ */
+const audioBaseline = (codec: AudioBaseline, description: string): CodecEntry<'audio'> => {
+  const caps = () => requireFfmpegCodec(codec.encoder, codec.decoder, codec.name);
+  const { accepts } = codec;
+  return {
+    name: codec.name,
+    modality: 'audio',
+    kind: 'baseline',
+    description,
+    ...('min' in accepts ? { qualityRange: [accepts.min, accepts.max] as const } : { qualityValues: accepts }),
+    requires: ['ffmpeg'],
+    create: async () => {
+      await caps();
+      return codec;
+    },
+    version: async () => `${(await caps()).version} ${codec.config}`,
+  };
+};
+
+/** The classical audio baselines (Opus, MP3, AAC through ffmpeg; see audio.ts). */
+export const AUDIO_BASELINE_ENTRIES: readonly CodecEntry<'audio'>[] = [
+  audioBaseline(AUDIO_BASELINES.opus, 'Opus (libopus VBR, application audio, complexity 10) in Ogg, quality = target kbit/s, via ffmpeg'),
+  audioBaseline(AUDIO_BASELINES.mp3, 'MP3 (LAME CBR, -q 2, LAME\'s sample rate for the bitrate) with LAME tag, quality = kbit/s, via ffmpeg'),
+  audioBaseline(AUDIO_BASELINES.aac, 'AAC-LC (ffmpeg native encoder, average bitrate) in ADTS, quality = target kbit/s, via ffmpeg'),
 ];

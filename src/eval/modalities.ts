@@ -1,12 +1,14 @@
 /**
  * What evaluation needs to know per modality: how to load an item, how to measure a decoded
  * item against its original, which keys an RD point has, and which metrics get a BD-rate.
- * Audio and video plug in here with their own loaders and metrics; the runner is generic.
+ * Image, audio and video plug in here with their own loaders and metrics; the runner is generic.
  */
-import type { MediaByModality, Modality, RgbImage, Video } from '../../codecs/types.js';
+import type { Audio, MediaByModality, Modality, RgbImage, Video } from '../../codecs/types.js';
 import { InputError } from '../errors.js';
+import { audioDuration, readAudio } from '../io/audio.js';
 import { readImage } from '../io/image.js';
 import { collectVideo, countVideoFrames, readVideo } from '../io/video.js';
+import { audioMetrics, kbps } from '../metrics/audio.js';
 import { msSsim, psnr } from '../metrics/image.js';
 import { videoMetrics } from '../metrics/video.js';
 import { msSsimDb } from './bdrate.js';
@@ -22,6 +24,11 @@ export interface ModalityEval<M extends Modality = Modality> {
    * taken in dB, −10·log10(1 − v), where its RD curve is close to linear in log-rate).
    */
   readonly bdMetrics: readonly { key: string; scale?: (v: number) => number }[];
+  /**
+   * The metrics `lcodec eval --plot` draws against the rate, the first into the named file
+   * (default: the BD-rate metrics).
+   */
+  readonly plots?: readonly string[];
   load(file: string): Promise<MediaByModality[M]>;
   /**
    * Finishes decoding where a codec decodes lazily (video frames are decoded as they are
@@ -58,6 +65,7 @@ export const IMAGE_EVAL: ModalityEval<'image'> = {
   metricKeys: ['bpp', 'psnr', 'ms_ssim'],
   rateKey: 'bpp',
   bdMetrics: [{ key: 'psnr' }, { key: 'ms_ssim', scale: msSsimDb }],
+  plots: ['psnr', 'ms_ssim'],
   // Metrics are defined on RGB: an image with transparency has no one right colour to compare.
   async load(file) {
     const img = await readImage(file);
@@ -92,6 +100,7 @@ export const VIDEO_EVAL: ModalityEval<'video'> = {
   metricKeys: ['bpp', 'kbps', 'psnr', 'psnr_y', 'ms_ssim'],
   rateKey: 'bpp',
   bdMetrics: [{ key: 'psnr' }, { key: 'psnr_y' }, { key: 'ms_ssim', scale: msSsimDb }],
+  plots: ['psnr', 'ms_ssim'],
   load: async (file) => collectVideo(await readVideo(file)),
   complete: (decoded: Video) => collectVideo(decoded),
   async measure(original: Video, decoded: Video, bytes: number, context?: MeasureContext) {
@@ -102,7 +111,32 @@ export const VIDEO_EVAL: ModalityEval<'video'> = {
   unitName: 'frames',
 };
 
-const MODALITIES: { [M in Modality]?: ModalityEval<M> } = { image: IMAGE_EVAL, video: VIDEO_EVAL };
+/**
+ * Audio: `kbps` = bits / duration / 1000 (the complete stored file), and the metrics of
+ * src/metrics/audio.ts at the original's own sample rate and channels (codecs return exactly
+ * the input's shape). BD-rates on mel distance (lower is better: interpolated on −mel_distance,
+ * so negative still means fewer bits for the same mel distance) and SI-SDR.
+ */
+export const AUDIO_EVAL: ModalityEval<'audio'> = {
+  modality: 'audio',
+  metricKeys: ['kbps', 'mel_distance', 'stft_distance', 'si_sdr', 'snr'],
+  rateKey: 'kbps',
+  bdMetrics: [{ key: 'mel_distance', scale: (v) => -v }, { key: 'si_sdr' }],
+  plots: ['mel_distance', 'si_sdr'],
+  load: (file) => readAudio(file),
+  measure(original: Audio, decoded: Audio, bytes: number) {
+    const m = audioMetrics(original, decoded);
+    return {
+      kbps: kbps(bytes * 8, audioDuration(original)),
+      mel_distance: m.mel_distance,
+      stft_distance: m.stft_distance,
+      si_sdr: m.si_sdr,
+      snr: m.snr,
+    };
+  },
+};
+
+const MODALITIES: { [M in Modality]?: ModalityEval<M> } = { image: IMAGE_EVAL, audio: AUDIO_EVAL, video: VIDEO_EVAL };
 
 /** The evaluation table of `modality`, or an Error if that modality cannot be evaluated yet. */
 export function modalityEval<M extends Modality>(modality: M): ModalityEval<M> {

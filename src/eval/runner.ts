@@ -4,7 +4,8 @@
  * threads; every per-item measurement is cached on disk, so a re-run only computes what
  * changed (new items, codecs, qualities, or a codec whose version/config changed).
  */
-import { acceptsQuality, getCodec, getCodecEntry, isBuiltinCodec, listCodecs } from '../../codecs/registry.js';
+import type { Modality } from '../../codecs/types.js';
+import { acceptedQualities, acceptsQuality, getCodec, getCodecEntry, isBuiltinCodec, listCodecs } from '../../codecs/registry.js';
 import { UsageError } from '../errors.js';
 import { bdRate } from './bdrate.js';
 import { defaultCacheDir, type Measurement, ResultCache } from './cache.js';
@@ -38,6 +39,11 @@ export interface EvaluateOptions {
    * counted in `unit`s: measurements, or frames for video.
    */
   onProgress?: (done: number, total: number, unit: string) => void;
+  /**
+   * Called once the inputs' modality is known and the request is valid, before any
+   * measurement (the CLI checks the output files that depend on the modality there).
+   */
+  onStart?: (modality: Modality) => void | Promise<void>;
 }
 
 export interface EvaluateStats {
@@ -78,14 +84,14 @@ export async function evaluateWithStats(options: EvaluateOptions): Promise<{ res
     const requested = qualitiesFor(entry.name, options.qualities) ?? [...codec.qualities];
     const bad = requested.filter((q) => !acceptsQuality(entry, codec, q));
     if (bad.length > 0) {
-      const accepted = entry.qualityRange
-        ? `integers ${entry.qualityRange[0]}..${entry.qualityRange[1]}`
-        : codec.qualities.join(', ');
-      throw new UsageError(`codec ${entry.name} does not accept quality ${bad.join(', ')} (accepted: ${accepted})`);
+      throw new UsageError(
+        `codec ${entry.name} does not accept quality ${bad.join(', ')} (accepted: ${acceptedQualities(entry, codec)})`,
+      );
     }
     const qualities = [...new Set(requested)].sort((a, b) => a - b);
     plan.push({ name: entry.name, version: String(await entry.version()), qualities });
   }
+  await options.onStart?.(modality);
 
   // Look everything up in the cache; what is missing becomes tasks of (item, codec).
   const cache = options.cache === false ? undefined : new ResultCache(options.cache ?? defaultCacheDir());

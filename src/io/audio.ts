@@ -13,112 +13,14 @@ import { basename, dirname, join } from 'node:path';
 import * as wavDecoder from 'wav-decoder';
 import type { Audio } from '../../codecs/types.js';
 import { InputError } from '../errors.js';
-import { readFileHead } from './detect.js';
+import { SNIFF_BYTES, describeNonAudio, detectAudioFormat, readFileHead } from './detect.js';
 import { type AudioStreamInfo, FfmpegError, probeAudio, resampleFilter, runFfmpeg, streamFfmpeg } from './ffmpeg.js';
 import { writeFileAtomic } from './files.js';
 import { withTempDir } from './temp.js';
 import { WAVE_FORMAT_IEEE_FLOAT, WAVE_FORMAT_PCM, encodeWav, inspectWav, type WavSampleFormat } from './wav.js';
 
 export { encodeWav, inspectWav, type WavInfo, type WavSampleFormat } from './wav.js';
-
-/** Containers and streams recognised by their first bytes. */
-export type AudioFormat =
-  | 'wav'
-  | 'rf64'
-  | 'w64'
-  | 'flac'
-  | 'ogg'
-  | 'mp3'
-  | 'aac'
-  | 'mp4'
-  | 'aiff'
-  | 'caf'
-  | 'au'
-  | 'matroska'
-  | 'asf'
-  | 'avi'
-  | 'amr'
-  | 'wavpack'
-  | 'ape';
-
-/** How many leading bytes detection looks at. */
-export const SNIFF_BYTES = 4096;
-
-function ascii(bytes: Uint8Array, at: number, text: string): boolean {
-  if (at + text.length > bytes.length) return false;
-  for (let i = 0; i < text.length; i++) if (bytes[at + i] !== text.charCodeAt(i)) return false;
-  return true;
-}
-
-/** An MPEG-1/2/2.5 audio frame header (layer I-III) at `at`, checked field by field. */
-function isMpegAudioFrame(b: Uint8Array, at: number): boolean {
-  if (at + 4 > b.length || b[at] !== 0xff || (b[at + 1]! & 0xe0) !== 0xe0) return false;
-  const version = (b[at + 1]! >> 3) & 3; // 1 is reserved
-  const layer = (b[at + 1]! >> 1) & 3; // 0 is reserved (and means ADTS when the sync is 12 bits)
-  const bitrateIndex = b[at + 2]! >> 4;
-  const rateIndex = (b[at + 2]! >> 2) & 3;
-  return version !== 1 && layer !== 0 && bitrateIndex !== 15 && rateIndex !== 3;
-}
-
-/** An ADTS (AAC) frame header at `at`. */
-function isAdtsFrame(b: Uint8Array, at: number): boolean {
-  if (at + 7 > b.length || b[at] !== 0xff || (b[at + 1]! & 0xf6) !== 0xf0) return false;
-  const rateIndex = (b[at + 2]! >> 2) & 0xf;
-  return rateIndex < 13;
-}
-
-/**
- * Recognises an audio container or stream from its first bytes (give at least SNIFF_BYTES
- * where the file has them). Undefined when the bytes match nothing known.
- */
-export function detectAudioFormat(head: Uint8Array): AudioFormat | undefined {
-  if (ascii(head, 0, 'RIFF') && ascii(head, 8, 'WAVE')) return 'wav';
-  if (ascii(head, 0, 'RIFF') && ascii(head, 8, 'AVI ')) return 'avi';
-  if (ascii(head, 0, 'RF64') && ascii(head, 8, 'WAVE')) return 'rf64';
-  if (ascii(head, 0, 'riff') && ascii(head, 24, 'wave')) return 'w64';
-  if (ascii(head, 0, 'fLaC')) return 'flac';
-  if (ascii(head, 0, 'OggS')) return 'ogg';
-  if (ascii(head, 4, 'ftyp')) return 'mp4';
-  if (ascii(head, 0, 'FORM') && (ascii(head, 8, 'AIFF') || ascii(head, 8, 'AIFC'))) return 'aiff';
-  if (ascii(head, 0, 'caff')) return 'caf';
-  if (ascii(head, 0, '.snd')) return 'au';
-  if (ascii(head, 0, '#!AMR')) return 'amr';
-  if (ascii(head, 0, 'wvpk')) return 'wavpack';
-  if (ascii(head, 0, 'MAC ')) return 'ape';
-  if (ascii(head, 0, 'ADIF')) return 'aac';
-  if (head[0] === 0x1a && head[1] === 0x45 && head[2] === 0xdf && head[3] === 0xa3) return 'matroska';
-  if (head[0] === 0x30 && head[1] === 0x26 && head[2] === 0xb2 && head[3] === 0x75) return 'asf';
-  if (ascii(head, 0, 'ID3') && head.length >= 10) {
-    // ID3v2 precedes MP3 (and sometimes ADTS or FLAC): look past it when the head reaches.
-    const size = ((head[6]! & 0x7f) << 21) | ((head[7]! & 0x7f) << 14) | ((head[8]! & 0x7f) << 7) | (head[9]! & 0x7f);
-    const after = 10 + size + (head[5]! & 0x10 ? 10 : 0);
-    if (after + 4 <= head.length) return detectAudioFormat(head.subarray(after)) ?? 'mp3';
-    return 'mp3';
-  }
-  if (isMpegAudioFrame(head, 0)) return 'mp3';
-  if (isAdtsFrame(head, 0)) return 'aac';
-  return undefined;
-}
-
-/** Names common non-audio content, for a clear error; undefined when nothing matched. */
-export function describeNonAudio(head: Uint8Array): string | undefined {
-  if (head[0] === 0x89 && ascii(head, 1, 'PNG')) return 'a PNG image';
-  if (head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff) return 'a JPEG image';
-  if (ascii(head, 0, 'GIF8')) return 'a GIF image';
-  if (ascii(head, 0, 'RIFF') && ascii(head, 8, 'WEBP')) return 'a WebP image';
-  if (ascii(head, 0, 'YUV4MPEG2')) return 'a Y4M video (no audio)';
-  if (ascii(head, 0, '%PDF')) return 'a PDF document';
-  if (ascii(head, 0, 'PK\u0003\u0004')) return 'a ZIP archive';
-  if (head[0] === 0x1f && head[1] === 0x8b) return 'a gzip archive';
-  if (head[0] === 0x7f && ascii(head, 1, 'ELF')) return 'an executable';
-  const n = Math.min(head.length, 512);
-  let printable = n > 0;
-  for (let i = 0; i < n && printable; i++) {
-    const c = head[i]!;
-    printable = c === 9 || c === 10 || c === 13 || (c >= 32 && c < 127);
-  }
-  return printable ? 'a text file' : undefined;
-}
+export { SNIFF_BYTES, describeNonAudio, detectAudioFormat, type AudioFormat } from './detect.js';
 
 /** Duration in seconds. */
 export function audioDuration(audio: Audio): number {

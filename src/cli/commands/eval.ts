@@ -6,6 +6,8 @@ import { listCodecs } from '../../../codecs/registry.js';
 import { UsageError } from '../../errors.js';
 import { writeFileAtomic } from '../../io/files.js';
 import { resultsToCsv } from '../../eval/csv.js';
+import { metricInfo } from '../../eval/metric-info.js';
+import { type ModalityEval, modalityEval } from '../../eval/modalities.js';
 import { compareWithReference, loadReferenceCurves, plottedReference, type ReferenceCurves } from '../../eval/reference.js';
 import { renderHtmlReport, renderRdSvg } from '../../eval/report.js';
 import { evaluateWithStats } from '../../eval/runner.js';
@@ -26,10 +28,20 @@ interface EvalFlags {
   force?: boolean;
 }
 
-/** `rd.svg` → `rd-ms_ssim.svg`: the second plot of `--plot`. */
-export function msSsimPlotPath(plot: string): string {
+/** `rd.svg` → `rd-ms_ssim.svg`: where `--plot` puts the plot of a further metric. */
+export function metricPlotPath(plot: string, metric: string): string {
   const ext = path.extname(plot);
-  return `${plot.slice(0, plot.length - ext.length)}-ms_ssim${ext || '.svg'}`;
+  return `${plot.slice(0, plot.length - ext.length)}-${metric}${ext || '.svg'}`;
+}
+
+/** The metrics plotted against the rate for a modality, the main one first. */
+function plotMetrics(table: ModalityEval): readonly string[] {
+  return table.plots ?? table.bdMetrics.map((m) => m.key);
+}
+
+/** The files `--plot <plot>` writes for a modality, with the metric each one shows. */
+function plotFiles(plot: string, table: ModalityEval): { file: string; metric: string }[] {
+  return plotMetrics(table).map((metric, i) => ({ file: i === 0 ? plot : metricPlotPath(plot, metric), metric }));
 }
 
 /** Parses repeated `--qualities` values: "10,20" (all codecs) and/or "jpeg=10,20". */
@@ -65,19 +77,18 @@ function pct(v: number | null | undefined): string {
   return typeof v === 'number' ? `${v >= 0 ? '+' : ''}${v.toFixed(2)} %` : 'n/a';
 }
 
-function summary(results: EvalResults): string {
-  const rows = [['codec', 'points', 'bpp', 'PSNR dB', `BD-rate PSNR`, `BD-rate MS-SSIM`]];
+/** Per codec: its rate and main metric ranges and its BD-rates (image: bpp, PSNR; audio: kbps, mel distance). */
+function summary(results: EvalResults, table: ModalityEval): string {
+  const shown = [table.rateKey, plotMetrics(table)[0]].map(metricInfo);
+  const bdKeys = table.bdMetrics.map((m) => m.key);
+  const rows = [['codec', 'points', ...shown.map((m) => m.header), ...bdKeys.map((k) => `BD-rate ${metricInfo(k).name}`)]];
   for (const [name, points] of Object.entries(results.codecs)) {
-    const bpp = points.map((p) => p.bpp as number);
-    const psnr = points.map((p) => p.psnr as number);
-    rows.push([
-      name,
-      String(points.length),
-      `${Math.min(...bpp).toFixed(3)}–${Math.max(...bpp).toFixed(3)}`,
-      `${Math.min(...psnr).toFixed(2)}–${Math.max(...psnr).toFixed(2)}`,
-      pct(results.bd_rate[name]?.psnr),
-      pct(results.bd_rate[name]?.ms_ssim),
-    ]);
+    const range = ({ key, decimals }: (typeof shown)[number]) => {
+      const values = points.map((p) => p[key]).filter((v): v is number => typeof v === 'number');
+      const d = decimals ?? 3;
+      return values.length > 0 ? `${Math.min(...values).toFixed(d)}–${Math.max(...values).toFixed(d)}` : 'n/a';
+    };
+    rows.push([name, String(points.length), ...shown.map(range), ...bdKeys.map((k) => pct(results.bd_rate[name]?.[k]))]);
   }
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
   const lines = rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd());
@@ -97,7 +108,10 @@ export function registerEval(program: Command): void {
     )
     .option('--out <file>', 'results JSON (SPEC keys); "-" writes it to stdout')
     .option('--csv <file>', 'results as CSV, one row per point')
-    .option('--plot <file.svg>', 'RD plots: <file>.svg (PSNR) and <file>-ms_ssim.svg (MS-SSIM)')
+    .option(
+      '--plot <file.svg>',
+      'RD plots: <file>.svg (PSNR; audio: mel distance) and <file>-ms_ssim.svg (MS-SSIM; audio: <file>-si_sdr.svg, SI-SDR)',
+    )
     .option('--report <file.html>', 'HTML report')
     .option('--anchor <codec>', 'BD-rate anchor (default: jpeg if evaluated, else the first codec)')
     .option('--jobs <n>', 'parallel worker threads', '1')
@@ -114,16 +128,11 @@ export function registerEval(program: Command): void {
       const codecs = flags.codecs.split(',').map((c) => c.trim()).filter((c) => c !== '');
       const qualities = parseQualities(flags.qualities);
 
-      const outputs = [
-        flags.out !== '-' ? flags.out : undefined,
-        flags.csv,
-        flags.plot,
-        flags.plot ? msSsimPlotPath(flags.plot) : undefined,
-        flags.report,
-      ].filter((f): f is string => f !== undefined);
-      if (!flags.force) {
-        for (const f of outputs) if (await exists(f)) throw new UsageError(`${f} exists; use --force to overwrite`);
-      }
+      const refuseExisting = async (files: (string | undefined)[]) => {
+        if (flags.force) return;
+        for (const f of files) if (f !== undefined && (await exists(f))) throw new UsageError(`${f} exists; use --force to overwrite`);
+      };
+      await refuseExisting([flags.out !== '-' ? flags.out : undefined, flags.csv, flags.plot, flags.report]);
       let reference: ReferenceCurves | undefined;
       if (flags.reference !== undefined) {
         reference = await loadReferenceCurves(flags.reference === true ? undefined : flags.reference);
@@ -140,11 +149,14 @@ export function registerEval(program: Command): void {
           jobs,
           cache: flags.cache === false ? false : flags.cache,
           onProgress: (done, total, unit) => progress.update(done, total, unit === 'measurements' ? undefined : unit),
+          // The further plots' names depend on the modality: checked before any work too.
+          onStart: (modality) => refuseExisting(flags.plot ? plotFiles(flags.plot, modalityEval(modality)).map((p) => p.file) : []),
         });
       } finally {
         progress.done();
       }
       const { results, stats } = run;
+      const table = modalityEval(results.modality);
 
       const json = JSON.stringify(results, null, 2) + '\n';
       if (flags.out === '-') process.stdout.write(json);
@@ -152,14 +164,15 @@ export function registerEval(program: Command): void {
       if (flags.csv) await writeFileAtomic(flags.csv, resultsToCsv(results));
       const opts = reference ? { reference: plottedReference(reference, Object.keys(results.codecs)) } : {};
       if (flags.plot) {
-        await writeFileAtomic(flags.plot, renderRdSvg(results, 'psnr', opts));
-        await writeFileAtomic(msSsimPlotPath(flags.plot), renderRdSvg(results, 'ms_ssim', opts));
+        for (const { file, metric } of plotFiles(flags.plot, table)) {
+          await writeFileAtomic(file, renderRdSvg(results, metric, { ...opts, rateKey: table.rateKey }));
+        }
       }
       if (flags.report) await writeFileAtomic(flags.report, renderHtmlReport(results, opts));
 
       // Human summary: stdout, unless stdout carries the JSON.
       const say = (s: string) => (flags.out === '-' ? process.stderr : process.stdout).write(s);
-      say(summary(results));
+      say(summary(results, table));
       if (reference) {
         for (const c of compareWithReference(results, reference)) {
           say(`vs published ${c.reference}: ${c.codec} BD-rate PSNR ${pct(c.psnr)}, MS-SSIM ${pct(c.ms_ssim)}\n`);
