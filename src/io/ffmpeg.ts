@@ -87,7 +87,10 @@ export interface FfmpegStream {
 
 /** Starts ffmpeg and hands back its stdout as a stream, for output that must not be held whole. */
 export function streamFfmpeg(job: FfmpegJob, highWaterMark = 1 << 20): FfmpegStream {
-  const out = new PassThrough({ highWaterMark });
+  // No auto-destroy: fluent-ffmpeg takes a 'close' of the output stream for a reader that left,
+  // and fails the job if ffmpeg has not exited 20 ms later, which a loaded machine can miss
+  // after a complete read. A reader that does leave destroys the stream (or calls kill).
+  const out = new PassThrough({ highWaterMark, autoDestroy: false });
   const inputIsPath = typeof job.input === 'string';
   const source = inputSource(job.input);
   // -nostdin only where stdin is not the input: ffmpeg then never waits on a terminal.
