@@ -6,7 +6,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { modelsDir } from '../src/paths.js';
-import { msSsimDb } from '../src/eval/bdrate.js';
+import { modalityEval } from '../src/eval/modalities.js';
 import { bdRateOf } from '../src/eval/runner.js';
 import type { EvalResults } from '../src/eval/types.js';
 
@@ -16,6 +16,8 @@ if (!file || !command) {
   process.exit(1);
 }
 const results = JSON.parse(readFileSync(file, 'utf8')) as EvalResults;
+// BD-rates on the metrics and rate the evaluation itself uses for this modality.
+const table = modalityEval(results.modality);
 for (const [name, points] of Object.entries(results.codecs)) {
   const cardPath = join(modelsDir(), name, 'card.json');
   if (!existsSync(cardPath)) continue; // a baseline
@@ -30,10 +32,9 @@ for (const [name, points] of Object.entries(results.codecs)) {
     bd_rate_vs: Object.fromEntries(
       Object.entries(results.codecs)
         .filter(([other]) => other !== name)
-        .map(([other, anchor]) => [other, {
-          psnr: bdRateOf(anchor, points, 'bpp', 'psnr'),
-          ms_ssim: bdRateOf(anchor, points, 'bpp', 'ms_ssim', msSsimDb),
-        }]),
+        .map(([other, anchor]) => [other, Object.fromEntries(
+          table.bdMetrics.map(({ key, scale }) => [key, bdRateOf(anchor, points, table.rateKey, key, scale)]),
+        )]),
     ),
   };
   writeFileSync(cardPath, JSON.stringify(card, null, 2) + '\n');
