@@ -28,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from lcodec_train import int_hs  # noqa: E402
 from lcodec_train.hyperprior import Hyperprior, bits_per_image  # noqa: E402
 from lcodec_train.layers import gaussian_likelihood  # noqa: E402
+from lcodec_train.paths import SEED_DIR  # noqa: E402
 from train import load_images, random_batch  # noqa: E402
 
 OPSET = 17
@@ -134,14 +135,13 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-SEED_DIR = Path(__file__).resolve().parent / "weights"
 
 
 def save_seed_weights(model: nn.Module, state: dict, name: str, keys: tuple[str, ...] = ("arch", "step", "trained_s")) -> None:
-    """training/weights/<name>.fp16.pt: the exported weights in fp16 and the checkpoint's
+    """<SEED_DIR>/<name>.fp16.pt: the exported weights in fp16 and the checkpoint's
     `keys` (one file per model, replaced on each export), so training can restart from them
     on a fresh machine."""
-    SEED_DIR.mkdir(exist_ok=True)
+    SEED_DIR.mkdir(parents=True, exist_ok=True)
     weights = {k: (v.half() if v.is_floating_point() else v) for k, v in model.state_dict().items()}
     torch.save({"model": weights, **{k: state[k] for k in keys}}, SEED_DIR / f"{name}.fp16.pt")
 

@@ -10,7 +10,7 @@ Writes:
   bundle.json                    gains per quality, integer-h_s parameters, entropy pmfs, geometry
   card.json                      the model card: architecture, size, speed, training facts,
                                  the rates and mel distances measured on the holdout clips
-and training/weights/<name>.fp16.pt (weights only, fp16), the file a later run can start
+and ~/.cache/lcodec-train/weights/<name>.fp16.pt (weights only, fp16), the file a later run can start
 from with --init-from when its checkpoint folder is gone.
 """
 from __future__ import annotations
@@ -31,6 +31,7 @@ from export import bundle_tables, files_digest, save_seed_weights, to_fp16_stora
 from lcodec_train import int_hs  # noqa: E402
 from lcodec_train.audio import HOP, SAMPLE_RATE, Z_STRIDE, AudioHyperprior, SpectralLoss, bits, macs_per_second, shuffle1d  # noqa: E402
 from lcodec_train.layers import gaussian_likelihood  # noqa: E402
+from lcodec_train.paths import CACHE_DIR  # noqa: E402
 from train_audio import UNIT, HOLDOUT, HOLDOUT_SECONDS, Batcher, load_clips  # noqa: E402
 
 OPSET = 17
@@ -139,7 +140,7 @@ def main() -> None:
     export_float(model.h_a, M, 64, out_dir / "h_a.onnx")
     export_float(model.g_s, M, 64, out_dir / "g_s.onnx")
 
-    cache = Path.home() / ".cache/lcodec-train/audio-train-24k.npz"
+    cache = CACHE_DIR / "audio-train-24k.npz"
     train_clips, hold = load_clips(args.data, cache if cache.exists() else None)
     segs = Batcher(train_clips, 48 * UNIT)(16)
     scale_table = int_hs.gaussian_scale_table()

@@ -27,8 +27,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from export import export_float, export_image_graphs, factorized_tables, files_digest, update_card  # noqa: E402
 from lcodec_train import int_hs, int_net  # noqa: E402
 from lcodec_train.layers import gaussian_likelihood  # noqa: E402
+from lcodec_train.paths import CACHE_DIR, SEED_DIR  # noqa: E402
 from lcodec_train.video import TemporalPrior  # noqa: E402
-from train_video import HOLDOUT, WEIGHTS, gains, latents, load_base  # noqa: E402
+from train_video import HOLDOUT, gains, latents, load_base  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -124,7 +125,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--ckpt", type=Path, required=True)
     ap.add_argument("--name", default="video-sem")
-    ap.add_argument("--base", type=Path, default=WEIGHTS / "video-sem-base.fp16.pt")
+    ap.add_argument("--base", type=Path, default=SEED_DIR / "video-sem-base.fp16.pt")
     ap.add_argument("--out", type=Path, default=ROOT / "models")
     ap.add_argument("--images", type=Path, default=ROOT.parent / "shared/data/images/train")
     ap.add_argument("--videos", type=Path, default=ROOT.parent / "shared/data/video/train")
@@ -147,7 +148,7 @@ def main() -> None:
     bundle, check, hs_q = export_image_graphs(base, args.name, out_dir, args.images)
     export_float(model.h_a, 2 * model.M, out_dir / "h_a_p.onnx", (16, 16))
 
-    lat = latents(base, digest, args.videos.resolve(), Path.home() / ".cache/lcodec-train")
+    lat = latents(base, digest, args.videos.resolve(), CACHE_DIR)
     train_clips = [v for k, v in lat.items() if k not in HOLDOUT]
     hold_clips = [v for k, v in lat.items() if k in HOLDOUT]
     scales = calibrate(model, base, train_clips)
@@ -196,7 +197,7 @@ def main() -> None:
                        "temporal_model": sum(p.numel() for p in model.parameters())},
         "qualities": list(range(base.qualities)),
         "intra_period": args.intra_period,
-        "base_image_model": {"name": "hyperprior-mse", "weights": f"training/weights/{args.base.name}", "sha256": digest, "step": base_state.get("step"),
+        "base_image_model": {"name": "hyperprior-mse", "weights": args.base.name, "sha256": digest, "step": base_state.get("step"),
                              "hours": round(base_state.get("trained_s", 0) / 3600, 2)},
         "training": {
             "data": "../shared/data/video/train (16 clips, 40 frames each; per-clip terms in its SOURCES.md), "

@@ -31,6 +31,7 @@ from PIL import Image
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from lcodec_train.hyperprior import MSE_LAMBDAS, MSSSIM_LAMBDAS, Hyperprior, bits_per_image  # noqa: E402
 from lcodec_train.msssim import ms_ssim  # noqa: E402
+from lcodec_train.paths import CACHE_DIR, SEED_DIR  # noqa: E402
 
 ARCH = {"N": 96, "M": 160}
 
@@ -108,7 +109,7 @@ def main() -> None:
     msssim = args.model == "hyperprior-msssim"
     crop = args.crop or (192 if msssim else 128)
     lambdas = torch.tensor(MSSSIM_LAMBDAS if msssim else MSE_LAMBDAS)
-    ckpt_dir = args.ckpt_dir or Path.home() / ".cache/lcodec-train" / args.model
+    ckpt_dir = args.ckpt_dir or CACHE_DIR / args.model
     ckpt_dir.mkdir(parents=True, exist_ok=True)
     ckpt_path = ckpt_dir / "last.pt"
     dev = torch.device(args.device)
@@ -124,8 +125,8 @@ def main() -> None:
         print(f"resumed {ckpt_path} at step {step} ({trained_s / 3600:.2f} h trained)", flush=True)
     else:
         # No local checkpoint: start from --init-from, else from the weights the last export
-        # left in training/weights/ (a fresh machine loses optimizer state, not training).
-        seed = Path(__file__).resolve().parent / "weights" / f"{args.model}.fp16.pt"
+        # left in SEED_DIR (~/.cache/lcodec-train/weights/).
+        seed = SEED_DIR / f"{args.model}.fp16.pt"
         init = args.init_from or (seed if seed.exists() else None)
         if init:
             state = torch.load(init, map_location=dev)

@@ -15,7 +15,7 @@ training so that each quality's rate approaches TARGET_KBPS[q] (rate-constrained
 Checkpoints go to --ckpt-dir (default ~/.cache/lcodec-train/<model>/last.pt), written
 atomically every --ckpt-minutes and on SIGTERM/SIGINT; a restart resumes from there.
 --init-from starts a run without checkpoint from other weights (a last.pt, or the fp16
-weights file export_audio.py keeps in training/weights/). Progress is appended to
+weights file export_audio.py keeps in ~/.cache/lcodec-train/weights/). Progress is appended to
 <ckpt-dir>/log.csv: train rows (loss, mel, kbps per quality, betas) and holdout rows
 (kbps and mel per quality on the HOLDOUT clips, true rounding).
 """
@@ -36,6 +36,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from lcodec_train.audio import HOP, SAMPLE_RATE, TARGET_KBPS, Z_STRIDE, AudioHyperprior, SpectralLoss, bits  # noqa: E402
+from lcodec_train.paths import CACHE_DIR  # noqa: E402
 
 ARCH = {"transform": "frame", "M": 96, "Nz": 64, "Ch": 128}
 STFT_WEIGHT = 0.5
@@ -164,7 +165,7 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=0)
     ap.add_argument("--ckpt-minutes", type=float, default=5.0)
     ap.add_argument("--monitor-every", type=int, default=500, help="holdout rows every N steps and at the end (0: never)")
-    ap.add_argument("--cache", type=Path, default=Path.home() / ".cache/lcodec-train/audio-train-24k.npz",
+    ap.add_argument("--cache", type=Path, default=CACHE_DIR / "audio-train-24k.npz",
                     help="where the decoded training PCM is kept between runs")
     ap.add_argument("--no-cache", action="store_true", help="decode the training files every run")
     ap.add_argument("--seed", type=int, default=None)
@@ -177,7 +178,7 @@ def main() -> None:
         torch.manual_seed(args.seed)
         random.seed(args.seed)
         np.random.seed(args.seed)
-    ckpt_dir = args.ckpt_dir or Path.home() / ".cache/lcodec-train" / args.model
+    ckpt_dir = args.ckpt_dir or CACHE_DIR / args.model
     ckpt_dir.mkdir(parents=True, exist_ok=True)
     ckpt_path = ckpt_dir / "last.pt"
     dev = torch.device(args.device)

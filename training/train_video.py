@@ -4,7 +4,7 @@
     /usr/bin/python3 training/train_video.py --model video-sem --threads 2
 
 The video codec codes every frame with a trained image codec's transforms (`--base`, by
-default training/weights/video-sem-base.fp16.pt: hyperprior-mse as exported at step 7,838,
+default ~/.cache/lcodec-train/weights/video-sem-base.fp16.pt: hyperprior-mse as exported at step 7,838,
 kept apart so that later image exports do not change the video model); only the P-frame
 entropy model (lcodec_train/video.py) is trained here, for rate alone, on the latents of
 ../shared/data/video/train computed once and cached in ~/.cache/lcodec-train/. Two training
@@ -27,11 +27,11 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from lcodec_train.hyperprior import Hyperprior, bits_per_image  # noqa: E402
 from lcodec_train.layers import gaussian_likelihood, lower_bound_likelihood  # noqa: E402
+from lcodec_train.paths import CACHE_DIR, SEED_DIR  # noqa: E402
 from lcodec_train.video import TemporalPrior, bits, clip_latents, read_clip_rgb  # noqa: E402
 from train import ARCH, atomic_save  # noqa: E402
 
 HOLDOUT = ("davis_dolphins_448x256.mkv", "pool_cleaning_320x256.mkv")
-WEIGHTS = Path(__file__).resolve().parent / "weights"
 
 
 def load_base(path: Path) -> tuple[Hyperprior, dict, str]:
@@ -129,7 +129,7 @@ def batch(clips: list[torch.Tensor], n: int, crop: int) -> tuple[torch.Tensor, t
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", default="video-sem")
-    ap.add_argument("--base", type=Path, default=WEIGHTS / "video-sem-base.fp16.pt",
+    ap.add_argument("--base", type=Path, default=SEED_DIR / "video-sem-base.fp16.pt",
                     help="image codec weights whose transforms the video codec uses")
     ap.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[1] / "../shared/data/video/train")
     ap.add_argument("--ckpt-dir", type=Path, default=None)
@@ -145,7 +145,7 @@ def main() -> None:
     if args.threads:
         torch.set_num_threads(args.threads)
 
-    ckpt_dir = args.ckpt_dir or Path.home() / ".cache/lcodec-train" / args.model
+    ckpt_dir = args.ckpt_dir or CACHE_DIR / args.model
     ckpt_dir.mkdir(parents=True, exist_ok=True)
     ckpt_path = ckpt_dir / "last.pt"
     base, _, digest = load_base(args.base)
