@@ -68,11 +68,12 @@ def atomic_save(obj: dict, path: Path) -> None:
 
 
 @torch.no_grad()
-def monitor(model: Hyperprior, kodak: list[torch.Tensor], qualities: list[int]) -> list[tuple[int, float, float]]:
+def monitor(model: Hyperprior, kodak: list[torch.Tensor], qualities: list[int]) -> list[tuple[int, float, float, float]]:
+    """(quality, bpp, PSNR, MS-SSIM) averaged over the monitoring images."""
     model.eval()
     rows = []
     for q in qualities:
-        bpp, psnr = [], []
+        bpp, psnr, msssim = [], [], []
         for im in kodak:
             x = im.float().div(255.0)[None]
             _, _, h, w = x.shape
@@ -81,7 +82,8 @@ def monitor(model: Hyperprior, kodak: list[torch.Tensor], qualities: list[int]) 
             bpp.append(bits_per_image(out).item() / (x.shape[2] * x.shape[3]))
             mse = F.mse_loss(out["x_hat"].clamp(0, 1), x).item()
             psnr.append(10 * math.log10(1 / mse))
-        rows.append((q, sum(bpp) / len(bpp), sum(psnr) / len(psnr)))
+            msssim.append(ms_ssim(out["x_hat"].clamp(0, 1), x).item())
+        rows.append((q, sum(bpp) / len(bpp), sum(psnr) / len(psnr), sum(msssim) / len(msssim)))
     model.train()
     return rows
 
@@ -101,6 +103,9 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=0)
     ap.add_argument("--ckpt-minutes", type=float, default=10.0)
     ap.add_argument("--monitor-every", type=int, default=2000)
+    ap.add_argument("--weights-out", type=Path, default=None,
+                    help="at each checkpoint also write the fp16 weights here (the seed-file format, "
+                         "a quarter of last.pt: what a GPU session sends back)")
     ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     args = ap.parse_args()
 
@@ -113,6 +118,8 @@ def main() -> None:
     ckpt_dir.mkdir(parents=True, exist_ok=True)
     ckpt_path = ckpt_dir / "last.pt"
     dev = torch.device(args.device)
+    if dev.type == "cuda":
+        torch.backends.cudnn.benchmark = True
 
     model = Hyperprior(**ARCH).to(dev)
     opt = torch.optim.Adam(model.parameters(), lr=args.lr)
@@ -132,7 +139,9 @@ def main() -> None:
             state = torch.load(init, map_location=dev)
             model.load_state_dict({k: v.float() if v.is_floating_point() else v
                                    for k, v in (state["model"] if "model" in state else state).items()})
-            if init == seed:
+            # Weights of this same model (a seed file, or --weights-out of another run) carry
+            # their step count on; weights of another model start a new count.
+            if state.get("model_name", args.model if init == seed else None) == args.model:
                 step, trained_s = state.get("step", 0), state.get("trained_s", 0.0)
             print(f"initialized from {init} (step {step})", flush=True)
     for g in opt.param_groups:
@@ -151,6 +160,12 @@ def main() -> None:
         atomic_save({"model": model.state_dict(), "opt": opt.state_dict(), "step": step,
                      "trained_s": trained_s, "arch": ARCH, "model_name": args.model,
                      "lambdas": lambdas.tolist()}, ckpt_path)
+        if args.weights_out:
+            atomic_save({"model": {k: v.half() if v.is_floating_point() else v
+                                   for k, v in model.state_dict().items()},
+                         "step": step, "trained_s": trained_s, "arch": ARCH, "model_name": args.model,
+                         "lambdas": lambdas.tolist()},
+                        args.weights_out)
 
     log = open(ckpt_dir / "log.csv", "a")
     run_start = last_ckpt = time.time()
@@ -185,9 +200,9 @@ def main() -> None:
             log.flush()
             window_loss, window_bpp, window_n, window_t = 0.0, 0.0, 0, time.time()
         if kodak and step % args.monitor_every == 0:
-            for qq, b, p in monitor(model, kodak, [0, 3, 7]):
-                print(f"  monitor q{qq}: {b:.3f} bpp {p:.2f} dB", flush=True)
-                log.write(f"{time.time():.0f},{step},{trained_s:.0f},kodak4_q{qq},{b:.4f},{p:.3f}\n")
+            for qq, b, p, m in monitor(model, kodak, [0, 3, 7]):
+                print(f"  monitor q{qq}: {b:.3f} bpp {p:.2f} dB MS-SSIM {m:.4f}", flush=True)
+                log.write(f"{time.time():.0f},{step},{trained_s:.0f},kodak4_q{qq},{b:.4f},{p:.3f},{m:.5f}\n")
             log.flush()
         if time.time() - last_ckpt > args.ckpt_minutes * 60:
             save()
