@@ -49,11 +49,12 @@ class Graph(nn.Module):
 
 def export_float(module: nn.Module, cin: int, length: int, path: Path) -> None:
     # The spectral synthesis head (log-magnitudes and phases, inverse DFT) stays fp32: in fp16
-    # its phases lose precision (+0.08 mel distance on the holdout clips).
+    # its phases lose precision (+0.08 mel distance on the holdout clips); so do the fixed
+    # STFT, mel and Griffin-Lim matrices of the "mel" transform.
     x = torch.randn(1, cin, length)
     torch.onnx.export(Graph(module), x, str(path), opset_version=OPSET, input_names=["x"], output_names=["y"],
                       dynamic_axes={"x": {2: "t"}, "y": {2: "ot"}})
-    to_fp16_storage(path, keep_fp32=(".proj.", ".basis"))
+    to_fp16_storage(path, keep_fp32=(".proj.", ".basis", "stft.", ".fb", ".pinv", ".cos0", ".sin0"))
 
 
 @torch.no_grad()
@@ -178,6 +179,10 @@ def main() -> None:
                     "synthesis by residual convolutions, sub-pixel upsampling to 150 Hz and a log-magnitude "
                     "+ phase per STFT bin (640-sample frames, hop 160) through an inverse DFT and overlap-add "
                     "(after Vocos)",
+        "mel": "80-band log-mel frames at 150 Hz (640-sample Hann STFT, hop 160) + residual 1-D convolutions "
+               "and a stride-2 convolution to 75 Hz; synthesis by residual convolutions and sub-pixel "
+               "upsampling back to 150 Hz log-mel frames, then magnitudes by the mel filterbank's "
+               "pseudo-inverse and phases by 16 iterations of fast Griffin-Lim (no learned vocoder)",
     }[arch["transform"]]
     update_card(out_dir, {
         "name": args.name,
@@ -191,14 +196,18 @@ def main() -> None:
         "parameters": count(model),
         "parameters_by_graph": {"g_a": count(model.g_a), "h_a": count(model.h_a), "h_s": count(model.h_s),
                                 "g_s": count(model.g_s)},
-        "macs_per_second": {"g_a": round(macs_per_second(model.g_a, 1)), "g_s": round(macs_per_second(model.g_s, M))},
+        "macs_per_second": {"g_a": round(macs_per_second(model.g_a, 1)), "g_s": round(macs_per_second(model.g_s, M)),
+                            **({"g_s_griffin_lim": round(model.g_s[-1].macs_per_second())}
+                               if arch["transform"] == "mel" else {})},
         "receptive_field_frames": {"g_a": rf_a, "g_s": rf_s, "chunk_context": context},
         "qualities": list(range(Q)),
         "target_kbps": state["target_kbps"],
         "entropy_model": "y: Gaussian conditional (64 scales 0.11..256) with mean and scale index from the "
                          "integer h_s; z: factorized prior (one table per channel)",
-        "loss": f"mel_distance (DAC 7-scale log-mel L1) + {state.get('stft_weight', 0.5)} * log-STFT L1 "
-                f"(windows 2048, 512) + beta[q] * kbps",
+        "loss": ("L1 between the decoded and the input's 80-band log10-mel frames + beta[q] * kbps"
+                 if arch["transform"] == "mel" else
+                 f"mel_distance (DAC 7-scale log-mel L1) + {state.get('stft_weight', 0.5)} * log-STFT L1 "
+                 f"(windows 2048, 512) + beta[q] * kbps"),
         "lambdas": state["beta"],
         "lambda_meaning": "beta[q], the rate weight per kbit/s of quality q, adapted during training to reach target_kbps",
         "training": {

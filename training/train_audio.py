@@ -152,7 +152,7 @@ def monitor(model: AudioHyperprior, loss: SpectralLoss, hold: list[np.ndarray], 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", default="audio-hyperprior")
-    ap.add_argument("--transform", choices=["frame", "wave", "spectral"], default=None,
+    ap.add_argument("--transform", choices=["frame", "wave", "spectral", "mel"], default=None,
                     help="analysis/synthesis design (new runs only; default frame)")
     ap.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared/data/audio/train")
     ap.add_argument("--ckpt-dir", type=Path, default=None)
@@ -244,8 +244,15 @@ def main() -> None:
         ts = time.time()
         x = batcher(args.batch).to(dev)
         q = torch.arange(args.batch, device=dev) % len(targets)  # every quality in every batch
-        out = model(x, q)
-        mel, stft = loss_fn(out["x_hat"], x)
+        if arch["transform"] == "mel":  # log-mel frames against the input's, no waveform
+            out = model(x, q, waveform=False)
+            with torch.no_grad():
+                target = model.g_a[0](x)
+            mel = (out["mel_hat"] - target).abs().flatten(1).mean(1)
+            stft = torch.zeros_like(mel)
+        else:
+            out = model(x, q)
+            mel, stft = loss_fn(out["x_hat"], x)
         kbps = bits(out) / seconds / 1000
         loss = (mel + STFT_WEIGHT * stft + beta[q] * kbps).mean()
         opt.zero_grad(set_to_none=True)
@@ -264,7 +271,8 @@ def main() -> None:
         win["mel"] += mel.mean().item()
         win["kbps"] += rate_q.detach()
         win["melq"] += torch.zeros_like(targets).index_add_(0, q, mel.detach())
-        win["wave"] += torch.zeros_like(targets).index_add_(0, q, waveform_error(out["x_hat"].detach(), x))
+        if "x_hat" in out:
+            win["wave"] += torch.zeros_like(targets).index_add_(0, q, waveform_error(out["x_hat"].detach(), x))
         win["cnt"] += cnt_q
         if step % 50 == 0:
             rate = win["n"] / (time.time() - win_t)
