@@ -119,6 +119,8 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=Path(__file__).resolve().parents[1] / "models")
     ap.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared/data/audio/train")
     ap.add_argument("--note", default=None, help="a status line for the card (e.g. 'early checkpoint')")
+    ap.add_argument("--griffin-lim-iters", type=int, default=None,
+                    help="\"mel\" transform: phase-recovery iterations unrolled into g_s.onnx (default 16)")
     args = ap.parse_args()
 
     torch.manual_seed(0)
@@ -129,6 +131,8 @@ def main() -> None:
     model = AudioHyperprior(**arch)
     model.load_state_dict({k: v.float() for k, v in state["model"].items()})
     model.eval()
+    if arch["transform"] == "mel" and args.griffin_lim_iters:
+        model.g_s[-1].iters = args.griffin_lim_iters
     Q, M, Nz = model.qualities, model.M, model.Nz
     out_dir = args.out / args.name
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -182,7 +186,8 @@ def main() -> None:
         "mel": "80-band log-mel frames at 150 Hz (640-sample Hann STFT, hop 160) + residual 1-D convolutions "
                "and a stride-2 convolution to 75 Hz; synthesis by residual convolutions and sub-pixel "
                "upsampling back to 150 Hz log-mel frames, then magnitudes by the mel filterbank's "
-               "pseudo-inverse and phases by 16 iterations of fast Griffin-Lim (no learned vocoder)",
+               f"pseudo-inverse and phases by {model.g_s[-1].iters if arch['transform'] == 'mel' else 0} "
+               "iterations of fast Griffin-Lim (no learned vocoder)",
     }[arch["transform"]]
     update_card(out_dir, {
         "name": args.name,

@@ -8,9 +8,11 @@ Interpreter: Debian's PyTorch (`apt-get install python3-torch python3-onnx`, run
 
 Data: every FLAC/WAV of --data (default ../shared/data/audio/train), decoded once by ffmpeg
 into memory as 24 kHz mono float32, except the HOLDOUT clips, which only monitor progress.
-Loss per item: mel_distance (DAC's 7-scale log-mel L1, the project's metric) + STFT_WEIGHT *
-log-STFT L1 + beta[q] * kbps, with the quality q drawn per item; beta[q] is adjusted during
-training so that each quality's rate approaches TARGET_KBPS[q] (rate-constrained training).
+Loss per item: distortion + beta[q] * kbps, with the quality q drawn per item; beta[q] is
+adjusted during training so that each quality's rate approaches TARGET_KBPS[q]
+(rate-constrained training). Distortion: for the "mel" transform, the L1 distance between the
+decoded and the input's log-mel frames (no waveform, no phase recovery in the loop); for the
+others, mel_distance (DAC's 7-scale log-mel L1, the project's metric) + STFT_WEIGHT * log-STFT L1.
 
 Checkpoints go to --ckpt-dir (default ~/.cache/lcodec-train/<model>/last.pt), written
 atomically every --ckpt-minutes and on SIGTERM/SIGINT; a restart resumes from there.
@@ -38,7 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from lcodec_train.audio import HOP, SAMPLE_RATE, TARGET_KBPS, Z_STRIDE, AudioHyperprior, SpectralLoss, bits  # noqa: E402
 from lcodec_train.paths import CACHE_DIR  # noqa: E402
 
-ARCH = {"transform": "frame", "M": 96, "Nz": 64, "Ch": 128}
+ARCH = {"transform": "mel", "M": 96, "Nz": 64, "Ch": 128}
 STFT_WEIGHT = 0.5
 # Held out of training, for monitoring (every 40th file of the sorted training folder).
 HOLDOUT = [
@@ -153,7 +155,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", default="audio-hyperprior")
     ap.add_argument("--transform", choices=["frame", "wave", "spectral", "mel"], default=None,
-                    help="analysis/synthesis design (new runs only; default frame)")
+                    help="analysis/synthesis design (new runs only; default mel)")
     ap.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared/data/audio/train")
     ap.add_argument("--ckpt-dir", type=Path, default=None)
     ap.add_argument("--init-from", type=Path, default=None, help="start from these weights when there is no checkpoint")
