@@ -112,11 +112,7 @@ describe('learned audio codec (audio-hyperprior)', () => {
     expect(errors[2]).toBeLessThan(errors[1]!);
   });
 
-  // Known gap of the early checkpoint (models/audio-hyperprior/card.json "status"): its decoder
-  // does not turn the extra bits of the higher qualities into a lower mel distance yet (audio
-  // test set: 3.013 / 3.029 / 3.034 at 6.5 / 11.8 / 21.4 kbit/s). Expected to fail until training
-  // separates the qualities; when vitest reports this test as passing, make it a plain `it`.
-  it.fails('decodes with a lower mel distance at the highest quality than at the lowest', async () => {
+  it('decodes with a lower mel distance at the highest quality than at the lowest', async () => {
     const source = musicLike(24000, 3, 1);
     const mel = [];
     for (const q of [0, model.qualities.length - 1]) mel.push(melDistance(source, await model.decode(await model.encode(source, q))));
