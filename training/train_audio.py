@@ -156,6 +156,8 @@ def main() -> None:
     ap.add_argument("--model", default="audio-hyperprior")
     ap.add_argument("--transform", choices=["frame", "wave", "spectral", "mel"], default=None,
                     help="analysis/synthesis design (new runs only; default mel)")
+    ap.add_argument("--channels", type=int, nargs="+", default=None,
+                    help="channel widths of the transforms (new runs only; default the transform's own)")
     ap.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared/data/audio/train")
     ap.add_argument("--ckpt-dir", type=Path, default=None)
     ap.add_argument("--init-from", type=Path, default=None, help="start from these weights when there is no checkpoint")
@@ -192,8 +194,11 @@ def main() -> None:
         arch = state["arch"]
     elif init is not None and "arch" in init:
         arch = init["arch"]
-    elif args.transform:
-        arch["transform"] = args.transform
+    else:
+        if args.transform:
+            arch["transform"] = args.transform
+        if args.channels:
+            arch["channels"] = args.channels
     model = AudioHyperprior(**arch).to(dev)
     opt = torch.optim.Adam(model.parameters(), lr=args.lr)
     targets = torch.tensor(TARGET_KBPS[: model.qualities], device=dev)

@@ -9,12 +9,15 @@ beta the rate weight of a quality (loss = distortion + beta * kbps).
     z_hat --*izgain[q]--> h_s --> (mu, sigma) for Z_STRIDE frames each
     y_hat = round(y_g - mu) + mu --*igain[q]--> g_s --> x_hat
 
-Three transforms share that entropy model (measured in training/README.md):
+Four transforms share that entropy model (measured in training/README.md; "mel" is the one
+in use):
   "frame":    a learned filterbank (80-sample windows, hop 40) and strided 1-D convolutions
               down to 75 Hz; the synthesis mirrors it with sub-pixel upsampling and overlap-add.
   "wave":     a small SEANet-like waveform encoder/decoder (strides 2, 4, 5, 8).
   "spectral": the "frame" analysis; a synthesis that predicts a log-magnitude and a phase per
               STFT bin at 150 Hz and inverts the STFT (after Vocos, Siuzdak 2023).
+  "mel":      80-band log-mel frames at 150 Hz in and out of small convolution stacks; the
+              waveform by the mel filterbank's pseudo-inverse and fast Griffin-Lim (fixed).
 """
 from __future__ import annotations
 
