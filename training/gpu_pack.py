@@ -11,7 +11,7 @@ then, on the GPU machine (device `run` with carry [".gpu"]), one 10-minute call:
 
     for m in hyperprior-mse hyperprior-msssim; do
       python3 training/train.py --model $m --data .gpu/data --init-from .gpu/init/$m.fp16.pt \\
-        --ckpt-dir /root/ck/$m --batch 16 --crop 256 --lr 1e-4 --minutes 8.5 --ckpt-minutes 2 \\
+        --ckpt-dir .gpu/ck/$m --batch 16 --crop 256 --lr 1e-4 --minutes 8.5 --ckpt-minutes 2 \\
         --weights-out $OUT/$m.fp16.pt > $OUT/$m.log 2>&1 &
     done; wait
 
