@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from lcodec_train import int_hs  # noqa: E402
 from lcodec_train.hyperprior import Hyperprior, bits_per_image  # noqa: E402
 from lcodec_train.layers import gaussian_likelihood  # noqa: E402
-from lcodec_train.paths import SEED_DIR  # noqa: E402
+from lcodec_train.paths import SEED_DIR, fp16_weights  # noqa: E402
 from train import load_images, random_batch  # noqa: E402
 
 OPSET = 17
@@ -140,9 +140,10 @@ def sha256(path: Path) -> str:
 def save_seed_weights(model: nn.Module, state: dict, name: str, keys: tuple[str, ...] = ("arch", "step", "trained_s")) -> None:
     """<SEED_DIR>/<name>.fp16.pt: the exported weights in fp16 and the checkpoint's
     `keys` (one file per model, replaced on each export), so training can restart from them
-    on a fresh machine."""
+    on a fresh machine. Buffers stay as they are: fixed matrices (an STFT basis, a mel
+    filterbank and its pseudo-inverse) lose too much in fp16."""
     SEED_DIR.mkdir(parents=True, exist_ok=True)
-    weights = {k: (v.half() if v.is_floating_point() else v) for k, v in model.state_dict().items()}
+    weights = fp16_weights(model.state_dict(), {name for name, _ in model.named_parameters()})
     torch.save({"model": weights, **{k: state[k] for k in keys}}, SEED_DIR / f"{name}.fp16.pt")
 
 

@@ -31,7 +31,7 @@ from PIL import Image
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from lcodec_train.hyperprior import MSE_LAMBDAS, MSSSIM_LAMBDAS, Hyperprior, bits_per_image  # noqa: E402
 from lcodec_train.msssim import ms_ssim  # noqa: E402
-from lcodec_train.paths import CACHE_DIR, SEED_DIR  # noqa: E402
+from lcodec_train.paths import CACHE_DIR, SEED_DIR, fp16_weights  # noqa: E402
 
 ARCH = {"N": 96, "M": 160}
 
@@ -161,8 +161,7 @@ def main() -> None:
                      "trained_s": trained_s, "arch": ARCH, "model_name": args.model,
                      "lambdas": lambdas.tolist()}, ckpt_path)
         if args.weights_out:
-            atomic_save({"model": {k: v.half() if v.is_floating_point() else v
-                                   for k, v in model.state_dict().items()},
+            atomic_save({"model": fp16_weights(model.state_dict(), {n for n, _ in model.named_parameters()}),
                          "step": step, "trained_s": trained_s, "arch": ARCH, "model_name": args.model,
                          "lambdas": lambdas.tolist()},
                         args.weights_out)

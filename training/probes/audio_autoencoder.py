@@ -2,18 +2,13 @@
 y unquantized, rounded, noisy, and through the codec (rounded around the mean).
     /usr/bin/python3 training/probes/audio_autoencoder.py <last.pt>"""
 import sys, math, torch, numpy as np
-from pathlib import Path
-TRAINING = Path(__file__).resolve().parents[1]
-DATA = TRAINING.parents[1] / "shared/data"
-sys.path.insert(0, str(TRAINING))
-from lcodec_train.audio import AudioHyperprior, SpectralLoss, bits, HOP, Z_STRIDE
+from audio_common import load_clips, load_model
+from lcodec_train.audio import SpectralLoss, bits, HOP, Z_STRIDE
 import train_audio as T
-from lcodec_train.paths import CACHE_DIR
 torch.set_num_threads(1)
-st=torch.load(sys.argv[1],map_location='cpu')
-m=AudioHyperprior(**st['arch']); m.load_state_dict(st['model']); m.eval()
+m,st=load_model(sys.argv[1])
 L=SpectralLoss(); U=HOP*Z_STRIDE
-tr,hold=T.load_clips((DATA / 'audio/train'), CACHE_DIR / 'audio-train-24k.npz')
+tr,hold=load_clips()
 torch.manual_seed(0); np.random.seed(0); import random; random.seed(0)
 B=T.Batcher(tr, 19200); x=B(16)
 with torch.no_grad():

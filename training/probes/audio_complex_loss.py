@@ -3,19 +3,14 @@
 24 fixed training segments every 200 steps. Minutes 0 just measures (the control).
     /usr/bin/python3 training/probes/audio_complex_loss.py <last.pt> <minutes> <w0,w1,w2>"""
 import sys, math, time, random, torch, numpy as np
-from pathlib import Path
-TRAINING = Path(__file__).resolve().parents[1]
-DATA = TRAINING.parents[1] / "shared/data"
-sys.path.insert(0, str(TRAINING))
-from lcodec_train.audio import AudioHyperprior, SpectralLoss, bits, HOP, Z_STRIDE
+from audio_common import load_clips, load_model
+from lcodec_train.audio import SpectralLoss, bits, HOP, Z_STRIDE
 import train_audio as T
-from lcodec_train.paths import CACHE_DIR
 torch.set_num_threads(1); torch.manual_seed(1); random.seed(1); np.random.seed(1)
 ck=sys.argv[1]; minutes=float(sys.argv[2]); w=torch.tensor([float(v) for v in sys.argv[3].split(',')])
-st=torch.load(ck,map_location='cpu')
-m=AudioHyperprior(**st['arch']); m.load_state_dict(st['model'])
+m,st=load_model(ck,eval_mode=False)
 L=SpectralLoss()
-tr,hold=T.load_clips((DATA / 'audio/train'), CACHE_DIR / 'audio-train-24k.npz')
+tr,hold=load_clips()
 B=T.Batcher(tr,19200)
 rs=np.random.RandomState(5); random.seed(5); np.random.seed(5); xe=B(24); np.random.seed(1); random.seed(1)
 win=torch.hann_window(512)

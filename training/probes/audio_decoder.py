@@ -8,6 +8,8 @@ mel_distance) in total and per window length (32 ... 2048 samples) for
 - the clip's own STFT magnitudes (640-sample Hann window, hop 160: the model's synthesis grid)
   with random phases, and after Griffin-Lim iterations from them: what magnitude-only
   decoding can reach at best;
+- the clip's own 80-band log-mel through the "mel" transform's phase recovery (GriffinLim, 16 and
+  12 iterations), and with the log-mel rounded in steps of 0.3 first: what that design can reach;
 - a band-energy codec: MDCT (10 ms hop), 19 bands, each band's level per frame quantized in
   3 dB steps and delta-coded (rate = empirical entropy), coefficients replaced by noise of that
   level: what a decoder that gets every band's level right and nothing else scores;
@@ -20,8 +22,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from lcodec_train.audio import HOP, MEL_SCALES, SAMPLE_RATE as SR, Z_STRIDE, AudioHyperprior, bits, mel_filterbank  # noqa: E402
+from audio_common import load_model
+from lcodec_train.audio import HOP, MEL_SCALES, SAMPLE_RATE as SR, Z_STRIDE, GriffinLim, LogMel, bits, mel_filterbank
 
 FB = {w: mel_filterbank(SR, w, n) for w, n in MEL_SCALES}
 
@@ -92,10 +94,7 @@ def band_energy_codec(x: np.ndarray, rng: np.random.Generator, hop: int = 240, s
 
 def main() -> None:
     torch.set_num_threads(1)
-    state = torch.load(sys.argv[1], map_location="cpu")
-    model = AudioHyperprior(**state["arch"])
-    model.load_state_dict(state["model"])
-    model.eval()
+    model, _ = load_model(sys.argv[1])
     x = load(sys.argv[2])
     x = x[: len(x) // (HOP * Z_STRIDE) * HOP * Z_STRIDE]
     rng = np.random.default_rng(0)
@@ -112,6 +111,12 @@ def main() -> None:
         phase = np.exp(1j * np.angle(stft(istft(mag * phase, len(x)))))
         if it in (8, 64):
             rows.append((f"true magnitudes, Griffin-Lim {it}", istft(mag * phase, len(x))))
+    with torch.no_grad():
+        log_mel = LogMel()(torch.from_numpy(x).float()[None, None])
+        for iters in (16, 12):
+            rows.append((f"true log-mel, GriffinLim({iters})", GriffinLim(iters)(log_mel)[0, 0].double().numpy()))
+        rows.append(("true log-mel in steps of 0.3, GriffinLim(16)",
+                     GriffinLim(16)(torch.round(log_mel / 0.3) * 0.3)[0, 0].double().numpy()))
     y, rate = band_energy_codec(x, rng)
     rows.append((f"band-energy noise codec ({rate:.1f} kbit/s)", y))
     rows += [(Path(p).name, load(p)) for p in sys.argv[3:]]
