@@ -118,10 +118,17 @@ export function acceptedQualities(info: CodecInfo, codec: Codec): string {
   return (info.qualityValues ?? codec.qualities).join(', ');
 }
 
+/**
+ * Revision of each modality's learned bitstream, besides the weights: raised when the coding
+ * around the model changes what a file holds or decodes to (audio 2: the high band).
+ */
+const LEARNED_REVISION: Record<string, number> = { image: 1, audio: 2, video: 1 };
+
 /** Installed learned models (models/<name>/card.json), under their model name. The version
- * is the weights hash, so cached evaluation results follow the weights. */
+ * is the weights hash and the bitstream revision, so cached evaluation results follow both. */
 function learnedEntries(): CodecEntry[] {
   return listModels().flatMap((card) => {
+    const revision = LEARNED_REVISION[card.modality] ?? 1;
     const entry: CodecEntry = {
       name: card.name,
       modality: card.modality,
@@ -129,7 +136,8 @@ function learnedEntries(): CodecEntry[] {
       description: card.architecture ?? 'learned codec',
       requires: ['onnxruntime-node'],
       create: () => loadModel(card.name),
-      version: () => `${card.name}@${String(card.weights_sha256 ?? 'unknown')}`,
+      // Revision 1 keeps the key it had before revisions existed.
+      version: () => `${card.name}@${String(card.weights_sha256 ?? 'unknown')}${revision > 1 ? `/r${revision}` : ''}`,
     };
     if (card.modality !== 'video') return [entry];
     // A video model's all-intra mode (every frame coded by its image model): the reference

@@ -54,6 +54,19 @@ describe('RealFft', () => {
     });
   }
 
+  for (const n of [4, 8, 64, 1024]) {
+    it(`inverts its forward transform at n = ${n}`, () => {
+      const x = noise(n, 3 * n);
+      const fft = new RealFft(n);
+      const re = new Float64Array(fft.bins);
+      const im = new Float64Array(fft.bins);
+      fft.forward(x, re, im);
+      const back = new Float64Array(n);
+      fft.inverse(re, im, back);
+      for (let t = 0; t < n; t++) expect(back[t]).toBeCloseTo(x[t]!, 10);
+    });
+  }
+
   it('rejects sizes that are not powers of two', () => {
     expect(() => new RealFft(48)).toThrow(RangeError);
     expect(() => new RealFft(2)).toThrow(RangeError);

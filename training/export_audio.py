@@ -16,6 +16,7 @@ from with --init-from when its checkpoint folder is gone.
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import math
 import random
@@ -112,6 +113,24 @@ def holdout_numbers(model: AudioHyperprior, hold: list[np.ndarray]) -> list[dict
     return rows
 
 
+@torch.no_grad()
+def interpolate_qualities(model: AudioHyperprior, state: dict, between: int) -> list[bool]:
+    """Adds `between` qualities between each pair of trained ones, their four gain vectors
+    interpolated in the log domain (as Cui et al. 2021 do for continuous rates); target rates and
+    betas geometrically. Returns, per quality of the result, whether it was trained."""
+    Q = model.qualities
+    weights = [(i, j / (between + 1)) for i in range(Q - 1) for j in range(between + 1)] + [(Q - 1, 0.0)]
+    for name in ("log_gain", "log_igain", "log_zgain", "log_izgain"):
+        p = getattr(model, name)
+        rows = [p[i] if a == 0 else (1 - a) * p[i] + a * p[i + 1] for i, a in weights]
+        setattr(model, name, nn.Parameter(torch.stack(rows)))
+    for key in ("target_kbps", "beta"):
+        v = state[key]
+        state[key] = [v[i] if a == 0 else round(v[i] ** (1 - a) * v[i + 1] ** a, 6) for i, a in weights]
+    model.qualities = len(weights)
+    return [a == 0 for _, a in weights]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--ckpt", type=Path, required=True)
@@ -119,6 +138,8 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=Path(__file__).resolve().parents[1] / "models")
     ap.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared/data/audio/train")
     ap.add_argument("--note", default=None, help="a status line for the card (e.g. 'early checkpoint')")
+    ap.add_argument("--between", type=int, default=0,
+                    help="qualities to add between each pair of trained ones (interpolated gains)")
     ap.add_argument("--griffin-lim-iters", type=int, default=None,
                     help="\"mel\" transform: phase-recovery iterations unrolled into g_s.onnx (default 16)")
     args = ap.parse_args()
@@ -133,6 +154,8 @@ def main() -> None:
     model.eval()
     if arch["transform"] == "mel" and args.griffin_lim_iters:
         model.g_s[-1].iters = args.griffin_lim_iters
+    trained_model, trained_state = copy.deepcopy(model), copy.deepcopy(state)
+    trained = interpolate_qualities(model, state, args.between)
     Q, M, Nz = model.qualities, model.M, model.Nz
     out_dir = args.out / args.name
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -170,7 +193,7 @@ def main() -> None:
     }
     (out_dir / "bundle.json").write_text(json.dumps(bundle))
     digest = files_digest(out_dir)
-    save_seed_weights(model, state, args.name, ("arch", "beta", "step", "trained_s"))
+    save_seed_weights(trained_model, trained_state, args.name, ("arch", "beta", "step", "trained_s"))
 
     def count(mod: nn.Module) -> int:
         return sum(p.numel() for p in mod.parameters())
@@ -206,6 +229,7 @@ def main() -> None:
                                if arch["transform"] == "mel" else {})},
         "receptive_field_frames": {"g_a": rf_a, "g_s": rf_s, "chunk_context": context},
         "qualities": list(range(Q)),
+        "trained_qualities": [q for q in range(Q) if trained[q]],
         "target_kbps": state["target_kbps"],
         "entropy_model": "y: Gaussian conditional (64 scales 0.11..256) with mean and scale index from the "
                          "integer h_s; z: factorized prior (one table per channel)",
@@ -214,7 +238,9 @@ def main() -> None:
                  f"mel_distance (DAC 7-scale log-mel L1) + {state.get('stft_weight', 0.5)} * log-STFT L1 "
                  f"(windows 2048, 512) + beta[q] * kbps"),
         "lambdas": state["beta"],
-        "lambda_meaning": "beta[q], the rate weight per kbit/s of quality q, adapted during training to reach target_kbps",
+        "lambda_meaning": "beta[q], the rate weight per kbit/s of quality q, adapted during training to reach "
+                          "target_kbps; qualities not in trained_qualities lie between trained ones, their gain "
+                          "vectors, target rates and betas interpolated in the log domain",
         "training": {
             "data": "../shared/data/audio/train (264 of 271 FLAC clips, 24 kHz mono, ~48 min: LibriSpeech, LJSpeech, "
                     "pyannote, librosa, mirdata, pyAudioAnalysis, scaper, pyroomacoustics, Freesound; per-file "

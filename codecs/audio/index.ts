@@ -1,7 +1,8 @@
 /**
  * Learned audio codecs behind the common codec interface. The bitstream is an `.lc` container
- * (docs/FORMAT.md): shape [sampleRate, channels, samples, chunkFrames, channelCoding], then per
- * chunk and coded channel a z and a y stream.
+ * (docs/FORMAT.md): shape [sampleRate, channels, samples, chunkFrames, channelCoding, highband],
+ * then per chunk and coded channel a z and a y stream, then (highband = 1) per coded channel the
+ * high-band levels (highband.ts: what an input above the model's rate has beyond its band).
  *
  * Any input rate and channel count: the signal is resampled to the model's rate (ffmpeg, soxr),
  * stereo is coded as mid/side (M = (L + R) / 2, S = (L − R) / 2), other counts channel by
@@ -15,6 +16,7 @@ import { assertAudio, fitLength, readAudioChunks, resample, resampleChunks } fro
 import type { RuntimeOptions } from '../../src/runtime/onnx.js';
 import type { Audio, AudioCodec } from '../types.js';
 import { loadAudioModelFiles } from './bundle.js';
+import { decodeLevels, encodeLevels, HighbandAnalyser, highbandFrames, highbandLayout, HighbandSynthesiser, type HighbandLayout } from './highband.js';
 import { AudioHyperpriorModel, CHUNK_FRAMES, chunkLayout, type ChunkStreams } from './hyperprior.js';
 
 /** How channels are coded: each one as it is, or a stereo pair as mid and side. */
@@ -28,6 +30,8 @@ export interface AudioStreamInfo {
   samples: number;
   chunkFrames: number;
   channelCoding: number;
+  /** Whether the file carries high-band levels. */
+  highband: boolean;
 }
 
 /** Samples at the model's rate for `samples` at `sampleRate` (the count `resample` produces). */
@@ -107,6 +111,46 @@ function fromCoded(channels: Float32Array[], coding: number): Float32Array[] {
   return [m, s];
 }
 
+/** Measures the high band of each coded channel from input-rate pieces. */
+class HighbandEncoder {
+  private readonly analysers: HighbandAnalyser[];
+
+  constructor(layout: HighbandLayout, channels: number, private readonly coding: number) {
+    this.analysers = Array.from({ length: channels }, () => new HighbandAnalyser(layout));
+  }
+
+  push(channels: Float32Array[]): void {
+    toCoded(channels, this.coding).forEach((x, c) => this.analysers[c]!.push(x));
+  }
+
+  /** One section of levels per coded channel. */
+  sections(): Uint8Array[] {
+    return this.analysers.map((a) => encodeLevels(a.finish(), a.layout.bands.length));
+  }
+}
+
+/** Adds the decoded high band to one piece of output (input rate, output channels) starting at sample `at`. */
+function addHighband(channels: Float32Array[], at: number, synth: HighbandSynthesiser[], coding: number): void {
+  if (coding !== CHANNEL_CODING.midSide) {
+    synth.forEach((s, c) => s.addTo(channels[c]!, at));
+    return;
+  }
+  const n = channels[0]!.length;
+  const m = new Float32Array(n);
+  const d = new Float32Array(n);
+  synth[0]!.addTo(m, at);
+  synth[1]!.addTo(d, at);
+  const [l, r] = channels as [Float32Array, Float32Array];
+  for (let i = 0; i < n; i++) {
+    l[i]! += m[i]! + d[i]!;
+    r[i]! += m[i]! - d[i]!;
+  }
+}
+
+function channelCoding(channels: number): number {
+  return channels === 2 ? CHANNEL_CODING.midSide : CHANNEL_CODING.independent;
+}
+
 export interface EncodeProgress {
   /** Index of the chunk just coded. */
   chunk: number;
@@ -130,10 +174,12 @@ export class LearnedAudioCodec implements AudioCodec {
     this.check(audio.sampleRate, audio.channels.length, quality);
     const pcm = audio.sampleRate === this.model.sampleRate ? audio : await resample(audio, this.model.sampleRate);
     const samples = audio.channels[0]!.length;
+    const highband = this.highbandEncoder(audio.sampleRate, audio.channels.length);
+    highband?.push(audio.channels);
     async function* once(): AsyncGenerator<Audio> {
       yield pcm;
     }
-    return this.encodeStream(once(), { sampleRate: audio.sampleRate, channels: audio.channels.length, samples: () => samples }, quality);
+    return this.encodeStream(once(), { sampleRate: audio.sampleRate, channels: audio.channels.length, samples: () => samples }, quality, { highband });
   }
 
   /**
@@ -145,12 +191,16 @@ export class LearnedAudioCodec implements AudioCodec {
     let sampleRate = 0;
     let channels = 0;
     let samples = 0;
+    let highband: HighbandEncoder | undefined;
     const source = readAudioChunks(path, { chunkSeconds });
+    const self = this;
     async function* counted(): AsyncGenerator<Audio> {
       for await (const a of source) {
+        if (samples === 0) highband = self.highbandEncoder(a.sampleRate, a.channels.length);
         sampleRate = a.sampleRate;
         channels = a.channels.length;
         samples += a.channels[0]!.length;
+        highband?.push(a.channels);
         yield a;
       }
     }
@@ -164,19 +214,26 @@ export class LearnedAudioCodec implements AudioCodec {
       yield first.value;
       for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
     }
-    return this.encodeStream(all(), { sampleRate, channels, samples: () => samples }, quality);
+    return this.encodeStream(all(), { sampleRate, channels, samples: () => samples }, quality, { highband: () => highband });
+  }
+
+  /** The high-band analysis of an input at `sampleRate`, when it has anything above the model's band. */
+  private highbandEncoder(sampleRate: number, channels: number): HighbandEncoder | undefined {
+    const layout = highbandLayout(sampleRate, this.model.sampleRate);
+    return layout && new HighbandEncoder(layout, channels, channelCoding(channels));
   }
 
   /**
    * The chunk engine: model-rate pieces in, one container out. Holds at most one chunk plus
    * context (and the piece being added) in memory. `chunkFrames` (a multiple of the model's
-   * z_stride; default CHUNK_FRAMES) is stored in the file; `onChunk` reports progress.
+   * z_stride; default CHUNK_FRAMES) is stored in the file; `onChunk` reports progress;
+   * `highband`, fed with the input-rate signal by the caller, adds its levels at the end.
    */
   async encodeStream(
     pieces: AsyncIterable<Audio>,
     info: { sampleRate: number; channels: number; samples: () => number },
     quality: number,
-    opts: { chunkFrames?: number; onChunk?: (p: EncodeProgress) => void } = {},
+    opts: { chunkFrames?: number; onChunk?: (p: EncodeProgress) => void; highband?: HighbandEncoder | (() => HighbandEncoder | undefined) } = {},
   ): Promise<Uint8Array> {
     const m = this.model;
     const { hop, context: ctx } = m;
@@ -185,7 +242,7 @@ export class LearnedAudioCodec implements AudioCodec {
       throw new RangeError(`chunkFrames must be a positive multiple of ${m.zStride}, got ${F}`);
     }
     const onChunk = opts.onChunk;
-    const coding = info.channels === 2 ? CHANNEL_CODING.midSide : CHANNEL_CODING.independent;
+    const coding = channelCoding(info.channels);
     const buf = new ChunkBuffer(info.channels);
     const sections: Uint8Array[] = [];
     let k = 0;
@@ -215,12 +272,14 @@ export class LearnedAudioCodec implements AudioCodec {
     if (samples === 0) throw new InputError('audio has no samples');
     const layout = chunkLayout(n, hop, m.zStride, F);
     while (k < layout.length) await codeChunk(layout[k]!);
+    const highband = typeof opts.highband === 'function' ? opts.highband() : opts.highband;
+    if (highband) sections.push(...highband.sections());
     return writeContainer({
       modality: 'audio',
       model: this.name,
       modelHash: m.files.hash,
       quality,
-      shape: [info.sampleRate, info.channels, samples, F, coding],
+      shape: [info.sampleRate, info.channels, samples, F, coding, highband ? 1 : 0],
       sections,
     });
   }
@@ -257,17 +316,20 @@ export class LearnedAudioCodec implements AudioCodec {
    * resampler's pipes), whatever the duration.
    */
   async *decodeChunks(bytes: Uint8Array): AsyncGenerator<Audio> {
-    const { info } = this.parse(bytes);
+    const { info, highband } = this.parse(bytes);
+    const synth = highband?.levels.map((levels, c) => new HighbandSynthesiser(highband.layout, levels, c));
     let emitted = 0;
+    const finish = (channels: Float32Array[]): Audio => {
+      if (synth) addHighband(channels, emitted, synth, info.channelCoding);
+      emitted += channels[0]!.length;
+      return { sampleRate: info.sampleRate, channels };
+    };
     for await (const piece of resampleChunks(this.decodeModelRate(bytes), info.sampleRate)) {
       const n = Math.min(piece.channels[0]!.length, info.samples - emitted);
       if (n <= 0) continue;
-      emitted += n;
-      yield { sampleRate: info.sampleRate, channels: piece.channels.map((c) => (c.length === n ? c : c.slice(0, n))) };
+      yield finish(piece.channels.map((c) => (c.length === n ? c : c.slice(0, n))));
     }
-    if (emitted < info.samples) {
-      yield { sampleRate: info.sampleRate, channels: Array.from({ length: info.channels }, () => new Float32Array(info.samples - emitted)) };
-    }
+    if (emitted < info.samples) yield finish(Array.from({ length: info.channels }, () => new Float32Array(info.samples - emitted)));
   }
 
   /** The decoded signal at the model's rate, one chunk at a time (all channels). */
@@ -311,7 +373,12 @@ export class LearnedAudioCodec implements AudioCodec {
   }
 
   /** Header fields of an audio `.lc` file of this model, checked. */
-  parse(bytes: Uint8Array): { info: AudioStreamInfo; quality: number; streams: ChunkStreams[][] } {
+  parse(bytes: Uint8Array): {
+    info: AudioStreamInfo;
+    quality: number;
+    streams: ChunkStreams[][];
+    highband?: { layout: HighbandLayout; levels: Int8Array[] };
+  } {
     const c = readContainer(bytes);
     if (c.modality !== 'audio') throw new InputError(`this is an ${c.modality} file, not an audio file`);
     if (c.model !== this.name) throw new InputError(`file was made by model ${c.model}, not ${this.name}`);
@@ -319,21 +386,24 @@ export class LearnedAudioCodec implements AudioCodec {
       throw new InputError(`file was made by other weights of ${c.model} than the installed ones; it cannot be decoded with this model`);
     }
     this.model.checkQuality(c.quality);
-    if (c.shape.length !== 5) throw new CorruptFileError('corrupt .lc file (audio shape)');
-    const [sampleRate, channels, samples, chunkFrames, channelCoding] = c.shape as [number, number, number, number, number];
+    // Files of the first format version have no highband field.
+    if (c.shape.length !== 5 && c.shape.length !== 6) throw new CorruptFileError('corrupt .lc file (audio shape)');
+    const [sampleRate, channels, samples, chunkFrames, coding, hasHighband = 0] = c.shape as number[] as [number, number, number, number, number, number?];
     if (sampleRate < 1 || sampleRate > MAX_SAMPLE_RATE) throw new CorruptFileError(`corrupt .lc file (sample rate ${sampleRate})`);
     if (channels < 1 || channels > MAX_CHANNELS) throw new CorruptFileError(`corrupt .lc file (${channels} channels)`);
     if (samples < 1 || samples > 2 ** 40) throw new CorruptFileError(`corrupt .lc file (${samples} samples)`);
     if (chunkFrames < 1 || chunkFrames % this.model.zStride !== 0 || chunkFrames > 1 << 16) {
       throw new CorruptFileError(`corrupt .lc file (chunk of ${chunkFrames} frames)`);
     }
-    const expectedCoding = channels === 2 ? CHANNEL_CODING.midSide : CHANNEL_CODING.independent;
-    if (channelCoding !== expectedCoding) throw new CorruptFileError(`corrupt .lc file (channel coding ${channelCoding})`);
+    if (coding !== channelCoding(channels)) throw new CorruptFileError(`corrupt .lc file (channel coding ${coding})`);
+    const hbLayout = highbandLayout(sampleRate, this.model.sampleRate);
+    if (hasHighband !== 0 && (hasHighband !== 1 || !hbLayout)) throw new CorruptFileError(`corrupt .lc file (high band ${hasHighband} at ${sampleRate} Hz)`);
     const n = modelRateSamples(samples, sampleRate, this.model.sampleRate);
     // Counted before the layout is built: a huge declared length must not build a huge array.
     const chunks = Math.ceil(Math.max(1, Math.ceil(n / this.model.hop)) / chunkFrames);
-    if (c.sections.length !== chunks * channels * 2) {
-      throw new CorruptFileError(`corrupt .lc file (expected ${chunks * channels * 2} sections, found ${c.sections.length})`);
+    const expected = chunks * channels * 2 + (hasHighband ? channels : 0);
+    if (c.sections.length !== expected) {
+      throw new CorruptFileError(`corrupt .lc file (expected ${expected} sections, found ${c.sections.length})`);
     }
     const layout = chunkLayout(n, this.model.hop, this.model.zStride, chunkFrames);
     const streams: ChunkStreams[][] = [];
@@ -351,7 +421,18 @@ export class LearnedAudioCodec implements AudioCodec {
       }
       streams.push(row);
     }
-    return { info: { sampleRate, channels, samples, chunkFrames, channelCoding }, quality: c.quality, streams };
+    const info = { sampleRate, channels, samples, chunkFrames, channelCoding: coding, highband: hasHighband === 1 };
+    if (!hasHighband || !hbLayout) return { info, quality: c.quality, streams };
+    const frames = highbandFrames(hbLayout, samples);
+    const damaged = (message: string): Error => new CorruptFileError(`corrupt .lc file (${message})`);
+    const levels = c.sections.slice(chunks * channels * 2).map((s) => {
+      try {
+        return decodeLevels(s, frames, hbLayout.bands.length, damaged);
+      } catch (e) {
+        throw e instanceof CorruptFileError ? e : damaged(`high band: ${(e as Error).message}`);
+      }
+    });
+    return { info, quality: c.quality, streams, highband: { layout: hbLayout, levels } };
   }
 
   private check(sampleRate: number, channels: number, quality: number): void {

@@ -207,6 +207,39 @@ export class RealFft {
   }
 
   /**
+   * The inverse of forward(): the n real samples x[t] = (1/n)·Σ_k X[k]·e^{2πikt/n} of the
+   * Hermitian spectrum given by its bins k = 0..n/2 (imaginary parts of bins 0 and n/2 ignored).
+   */
+  inverse(inRe: ArrayLike<number>, inIm: ArrayLike<number>, out: Float64Array): void {
+    const { re, im, splitRe, splitIm, reverse } = this;
+    const m = this.half;
+    // Z[k] = E[k] + i·O[k], the half-length spectrum of z[j] = x[2j] + i·x[2j+1], where
+    // E[k] = (X[k] + conj(X[m−k]))/2 and O[k] = (X[k] − conj(X[m−k]))·e^{2πik/n}/2; loaded
+    // conjugated, so that the forward transform computes the inverse one.
+    for (let k = 0; k < m; k++) {
+      const a = inRe[k]!, b = k === 0 ? 0 : inIm[k]!;
+      const c = inRe[m - k]!, d = k === 0 ? 0 : -inIm[m - k]!;
+      const er = 0.5 * (a + c);
+      const ei = 0.5 * (b + d);
+      const dr = 0.5 * (a - c);
+      const di = 0.5 * (b - d);
+      const wr = splitRe[k]!;
+      const wi = -splitIm[k]!;
+      const or = dr * wr - di * wi;
+      const oi = dr * wi + di * wr;
+      const j = reverse[k]!;
+      re[j] = er - oi;
+      im[j] = -(ei + or);
+    }
+    this.transformHalf();
+    const scale = 1 / m;
+    for (let j = 0; j < m; j++) {
+      out[2 * j] = re[j]! * scale;
+      out[2 * j + 1] = -im[j]! * scale;
+    }
+  }
+
+  /**
    * |X[k]| for k = 0..n/2 into out (length ≥ bins), of the n samples of x from `offset`, each
    * multiplied by `window` when one is given (one STFT frame without a copy).
    */
