@@ -1,7 +1,7 @@
 /**
  * Writes what `lcodec eval` measured into the model cards: for every learned model in a
- * results JSON, `card.eval` gets its points, its BD-rates against the anchor, and how they
- * were made. Usage: node dist/bench/card-results.js results.json "<the eval command>"
+ * results JSON, `card.eval` gets its points, its BD-rates against every other codec of the
+ * run, those codecs' points (the RD table the model is judged by), and how they were made. Usage: node dist/bench/card-results.js results.json "<the eval command>"
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -28,6 +28,7 @@ for (const [name, points] of Object.entries(results.codecs)) {
     modality: results.modality,
     anchor: results.anchor,
     points,
+    others: Object.fromEntries(Object.entries(results.codecs).filter(([other]) => other !== name)),
     // BD-rate (%) of this model against every other codec of the run (negative = fewer bits).
     bd_rate_vs: Object.fromEntries(
       Object.entries(results.codecs)
