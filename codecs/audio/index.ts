@@ -179,7 +179,7 @@ export class LearnedAudioCodec implements AudioCodec {
     async function* once(): AsyncGenerator<Audio> {
       yield pcm;
     }
-    return this.encodeStream(once(), { sampleRate: audio.sampleRate, channels: audio.channels.length, samples: () => samples }, quality, { highband });
+    return this.encodeStream(once(), { sampleRate: audio.sampleRate, channels: audio.channels.length, samples: () => samples }, quality, { highband: () => highband });
   }
 
   /**
@@ -227,13 +227,14 @@ export class LearnedAudioCodec implements AudioCodec {
    * The chunk engine: model-rate pieces in, one container out. Holds at most one chunk plus
    * context (and the piece being added) in memory. `chunkFrames` (a multiple of the model's
    * z_stride; default CHUNK_FRAMES) is stored in the file; `onChunk` reports progress;
-   * `highband`, fed with the input-rate signal by the caller, adds its levels at the end.
+   * `highband` gives, once the pieces are done, the high-band analysis the caller fed with the
+   * input-rate signal (none: no high band).
    */
   async encodeStream(
     pieces: AsyncIterable<Audio>,
     info: { sampleRate: number; channels: number; samples: () => number },
     quality: number,
-    opts: { chunkFrames?: number; onChunk?: (p: EncodeProgress) => void; highband?: HighbandEncoder | (() => HighbandEncoder | undefined) } = {},
+    opts: { chunkFrames?: number; onChunk?: (p: EncodeProgress) => void; highband?: () => HighbandEncoder | undefined } = {},
   ): Promise<Uint8Array> {
     const m = this.model;
     const { hop, context: ctx } = m;
@@ -272,7 +273,7 @@ export class LearnedAudioCodec implements AudioCodec {
     if (samples === 0) throw new InputError('audio has no samples');
     const layout = chunkLayout(n, hop, m.zStride, F);
     while (k < layout.length) await codeChunk(layout[k]!);
-    const highband = typeof opts.highband === 'function' ? opts.highband() : opts.highband;
+    const highband = opts.highband?.();
     if (highband) sections.push(...highband.sections());
     return writeContainer({
       modality: 'audio',
