@@ -190,7 +190,7 @@ const AUDIO_HOP = 320;
 export const AUDIO_TARGET: FuzzTarget = {
   modality: 'audio',
   model: 'audio-hyperprior',
-  shapeFields: ['sampleRate', 'channels', 'samples', 'chunkFrames', 'channelCoding'],
+  shapeFields: ['sampleRate', 'channels', 'samples', 'chunkFrames', 'channelCoding', 'highband'],
   sizeFields: [2, 3],
   fastCases: 300,
   async samples() {
