@@ -46,6 +46,13 @@ def _convs(h_s: nn.Sequential) -> list[tuple[nn.Module, bool]]:
     return layers
 
 
+def _percentile(v: torch.Tensor, pct: float) -> float:
+    """The pct-th percentile of all of v (torch.quantile has a size limit; a prefix of v would
+    hold only the lowest qualities)."""
+    k = min(v.numel(), max(1, math.ceil(pct / 100 * v.numel())))
+    return torch.kthvalue(v.flatten().float(), k).values.item()
+
+
 @torch.no_grad()
 def calibrate(model, x: torch.Tensor, qualities: int, pct: float = 99.999) -> dict:
     """Activation scales from training crops (or segments) x over all qualities: the input
@@ -63,8 +70,8 @@ def calibrate(model, x: torch.Tensor, qualities: int, pct: float = 99.999) -> di
             if isinstance(mod, nn.ReLU):
                 hidden[k].append(h.flatten())
                 k += 1
-    s0 = torch.quantile(torch.cat(inputs)[:4_000_000], pct / 100).item() / 127.0
-    s = [torch.quantile(torch.cat(v)[:4_000_000], pct / 100).item() / 255.0 for v in hidden]
+    s0 = _percentile(torch.cat(inputs), pct) / 127.0
+    s = [_percentile(torch.cat(v), pct) / 255.0 for v in hidden]
     return {"s_in": max(s0, 1e-6), "s_hidden": [max(x, 1e-6) for x in s]}
 
 
