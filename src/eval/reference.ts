@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { InputError } from '../errors.js';
 import { bdRate, msSsimDb } from './bdrate.js';
 import { loadPublishedReference, type ReferenceCurve } from './report.js';
-import type { EvalResults } from './types.js';
+import type { EvalPoint, EvalResults } from './types.js';
 
 /** Published curves, parsed by the one parser (`loadPublishedReference`, report.ts). */
 export type ReferenceCurves = ReferenceCurve[];
@@ -23,7 +23,7 @@ export const REFERENCE_COUNTERPARTS: Readonly<Record<string, string>> = {
 };
 
 /** Published learned models drawn beside learned codecs, for scale. */
-const PUBLISHED_LEARNED = ['bmshj2018-hyperprior_mse_cpu', 'mbt2018-mean_mse_cpu', 'mbt2018-mean_ms-ssim_cpu'];
+export const PUBLISHED_LEARNED = ['bmshj2018-hyperprior_mse_cpu', 'mbt2018-mean_mse_cpu', 'mbt2018-mean_ms-ssim_cpu'];
 
 /** The curves worth drawing next to these codecs: their published counterparts, and a few
  * published learned models when a learned codec is among them (all 13 make a plot unreadable). */
@@ -66,6 +66,22 @@ export interface ReferenceComparison {
   ms_ssim: number | null;
 }
 
+/** BD-rate (%) of measured points against one published curve, in PSNR and (where the curve
+ * has it) MS-SSIM; null where they share no quality range. */
+export function bdRateVsCurve(curve: ReferenceCurve, points: readonly EvalPoint[]): { psnr: number | null; ms_ssim: number | null } {
+  const withPsnr = curve.points.filter((p) => p.psnr !== undefined);
+  const withMs = curve.points.filter((p) => p.ms_ssim !== undefined);
+  const measured = (metric: 'psnr' | 'ms_ssim', scale: (v: number) => number) => {
+    const ok = points.filter((p) => typeof p.bpp === 'number' && typeof p[metric] === 'number');
+    return { rate: ok.map((p) => p.bpp as number), quality: ok.map((p) => scale(p[metric] as number)) };
+  };
+  const psnr = bdRate({ rate: withPsnr.map((p) => p.bpp), quality: withPsnr.map((p) => p.psnr!) }, measured('psnr', (v) => v));
+  const ms = withMs.length
+    ? bdRate({ rate: withMs.map((p) => p.bpp), quality: withMs.map((p) => msSsimDb(p.ms_ssim!)) }, measured('ms_ssim', msSsimDb))
+    : null;
+  return { psnr, ms_ssim: ms };
+}
+
 /**
  * BD-rate of each measured codec against its published counterpart (REFERENCE_COUNTERPARTS,
  * or a published curve of the same name): how faithful a baseline is, or where a model sits.
@@ -75,18 +91,7 @@ export function compareWithReference(results: EvalResults, reference: ReferenceC
   for (const [codec, points] of Object.entries(results.codecs)) {
     const key = REFERENCE_COUNTERPARTS[codec] ?? codec;
     const curve = reference.find((c) => c.id === key);
-    if (!curve) continue;
-    const withPsnr = curve.points.filter((p) => p.psnr !== undefined);
-    const withMs = curve.points.filter((p) => p.ms_ssim !== undefined);
-    const measured = (metric: 'psnr' | 'ms_ssim', scale: (v: number) => number) => {
-      const ok = points.filter((p) => typeof p.bpp === 'number' && typeof p[metric] === 'number');
-      return { rate: ok.map((p) => p.bpp as number), quality: ok.map((p) => scale(p[metric] as number)) };
-    };
-    const psnr = bdRate({ rate: withPsnr.map((p) => p.bpp), quality: withPsnr.map((p) => p.psnr!) }, measured('psnr', (v) => v));
-    const ms = withMs.length
-      ? bdRate({ rate: withMs.map((p) => p.bpp), quality: withMs.map((p) => msSsimDb(p.ms_ssim!)) }, measured('ms_ssim', msSsimDb))
-      : null;
-    out.push({ codec, reference: key, psnr, ms_ssim: ms });
+    if (curve) out.push({ codec, reference: key, ...bdRateVsCurve(curve, points) });
   }
   return out;
 }

@@ -6,15 +6,15 @@ from pathlib import Path
 TRAINING = Path(__file__).resolve().parents[1]
 DATA = TRAINING.parents[1] / "shared/data"
 sys.path.insert(0, str(TRAINING))
-from lcodec_train.hyperprior import Hyperprior
+from lcodec_train.hyperprior import Hyperprior, qualities_of
 import train as T
 torch.set_num_threads(2)
 st=torch.load(sys.argv[1],map_location='cpu')
-m=Hyperprior(96,160); m.load_state_dict(st['model'])
+Q=qualities_of(st['model']); m=Hyperprior(96,160,Q); m.load_state_dict(st['model'])
 imgs=T.load_images((DATA / 'images/train'),128)
 kod=T.load_images((DATA / 'images/kodak'),0)[:4]
 lr=float(sys.argv[2]); clip=float(sys.argv[3])
-q7=torch.tensor([7])
+q7=torch.tensor([Q-1])
 def ev():
   ps=[]
   with torch.no_grad():
