@@ -676,7 +676,7 @@ const CASES: Record<string, Case> = {
   'missing input file': { inputs: [], args: enc('missing.png'), code: 1, stderr: /no such file: .*missing\.png/ },
 
   // --- options ---
-  'quality out of range': { inputs: ['photo.png'], args: enc('photo.png', '-q', '99'), code: 1, stderr: /quality 99 is out of range for hyperprior-mse: use 0\.\.7/ },
+  'quality out of range': { inputs: ['photo.png'], args: enc('photo.png', '-q', '99'), code: 1, stderr: /quality 99 is out of range for hyperprior-mse: use 0\.\.9/ },
   'quality not a number': { inputs: ['photo.png'], args: enc('photo.png', '-q', 'best'), code: 1, stderr: /-q must be an integer/ },
   'quality not an integer': { inputs: ['photo.png'], args: enc('photo.png', '-q', '2.5'), code: 1, stderr: /-q must be an integer/ },
   '--threads 0': { inputs: ['photo.png'], args: enc('photo.png', '--threads', '0'), code: 1, stderr: /--threads must be an integer 1\.\.256/ },
