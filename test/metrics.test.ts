@@ -75,18 +75,4 @@ describe('metric properties', () => {
     const ok = syntheticImage(MS_SSIM_MIN_SIDE, MS_SSIM_MIN_SIDE, 1);
     expect(msSsim(ok, ok)).toBeCloseTo(1, 12);
   });
-  it('MS-SSIM of a 768×512 pair is fast (≈ 80 ms here; bound loose for loaded CI)', () => {
-    const big = syntheticImage(768, 512, 5);
-    const noisy = addNoise(big, 10, 3);
-    msSsim(big, noisy); // warm-up: JIT
-    const times: number[] = [];
-    for (let i = 0; i < 5; i++) {
-      const t = performance.now();
-      msSsim(big, noisy);
-      times.push(performance.now() - t);
-    }
-    // ≈ 80 ms on an idle core here. The bound only catches gross regressions (a direct 2-D
-    // window is ~5× slower): CI boxes shared with other jobs slow this down many times over.
-    expect(Math.min(...times)).toBeLessThan(1500);
-  });
 });
