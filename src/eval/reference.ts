@@ -23,7 +23,7 @@ export const REFERENCE_COUNTERPARTS: Readonly<Record<string, string>> = {
 };
 
 /** Published learned models drawn beside learned codecs, for scale. */
-export const PUBLISHED_LEARNED = ['bmshj2018-hyperprior_mse_cpu', 'mbt2018-mean_mse_cpu', 'mbt2018-mean_ms-ssim_cpu'];
+const PUBLISHED_LEARNED = ['bmshj2018-hyperprior_mse_cpu', 'mbt2018-mean_mse_cpu', 'mbt2018-mean_ms-ssim_cpu'];
 
 /** The curves worth drawing next to these codecs: their published counterparts, and a few
  * published learned models when a learned codec is among them (all 13 make a plot unreadable). */

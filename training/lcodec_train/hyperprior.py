@@ -57,8 +57,8 @@ class Hyperprior(nn.Module):
         self.log_igain = nn.Parameter(-ratio[:, None].repeat(1, M).clone())
         self.log_zgain = nn.Parameter(torch.zeros(qualities, N))
         self.log_izgain = nn.Parameter(torch.zeros(qualities, N))
-        # Training only: run the two full-resolution transforms in bfloat16 autocast (about
-        # 4x faster on CPUs with AVX512-BF16); quantization, h_a/h_s and likelihoods stay fp32.
+        # Training only: run the two full-resolution transforms in bfloat16 autocast (about 2x
+        # the steps/s on CPUs with AVX512-BF16); quantization, h_a/h_s and likelihoods stay fp32.
         self.bf16 = False
 
     def _transform(self, net: nn.Module, x: torch.Tensor) -> torch.Tensor:
