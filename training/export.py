@@ -262,7 +262,9 @@ def main() -> None:
                     "research-use / per-image CC terms, see its SOURCES.md)",
             "steps": state["step"],
             "hours": round(state["trained_s"] / 3600, 2),
-            "crop": 192 if "msssim" in args.name else 128,
+            # the crop and batch of the last run (older checkpoints did not record them)
+            "crop": state.get("crop", 192 if "msssim" in args.name else 128),
+            "batch": state.get("batch", 8),
         },
         "weights_sha256": digest,
         "integer_h_s_rate_check": check,

@@ -116,9 +116,10 @@ def main() -> None:
     ap.add_argument("--kodak", type=Path, default=None, help="monitoring images (default: <data>/../kodak)")
     ap.add_argument("--ckpt-dir", type=Path, default=None)
     ap.add_argument("--init-from", type=Path, default=None, help="start from these weights (no optimizer state)")
-    ap.add_argument("--batch", type=int, default=8)
-    ap.add_argument("--crop", type=int, default=None, help="default 128 (mse) / 192 (msssim)")
-    ap.add_argument("--lr", type=float, default=3e-4)
+    ap.add_argument("--batch", type=int, default=None, help="default 4 (mse) / 8 (msssim)")
+    ap.add_argument("--crop", type=int, default=None,
+                    help="default 256 (mse) / 192 (msssim); 128 starves the hyperprior (z is 2x2)")
+    ap.add_argument("--lr", type=float, default=1e-4)
     ap.add_argument("--steps", type=int, default=10**9, help="stop after this many total steps")
     ap.add_argument("--minutes", type=float, default=1e9, help="stop after this many minutes in this run")
     ap.add_argument("--threads", type=int, default=0)
@@ -136,7 +137,8 @@ def main() -> None:
     if args.threads:
         torch.set_num_threads(args.threads)
     msssim = args.model == "hyperprior-msssim"
-    crop = args.crop or (192 if msssim else 128)
+    crop = args.crop or (192 if msssim else 256)
+    args.batch = args.batch or (8 if msssim else 4)
     lambdas = torch.tensor(MSSSIM_LAMBDAS if msssim else MSE_LAMBDAS)
     ckpt_dir = args.ckpt_dir or CACHE_DIR / args.model
     ckpt_dir.mkdir(parents=True, exist_ok=True)
@@ -189,7 +191,7 @@ def main() -> None:
     def save() -> None:
         atomic_save({"model": model.state_dict(), "opt": opt.state_dict(), "step": step,
                      "trained_s": trained_s, "arch": ARCH, "model_name": args.model,
-                     "lambdas": lambdas.tolist()}, ckpt_path)
+                     "lambdas": lambdas.tolist(), "crop": crop, "batch": args.batch}, ckpt_path)
         if args.weights_out:
             atomic_save({"model": fp16_weights(model.state_dict(), {n for n, _ in model.named_parameters()}),
                          "step": step, "trained_s": trained_s, "arch": ARCH, "model_name": args.model,
