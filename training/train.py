@@ -138,7 +138,7 @@ def main() -> None:
         torch.set_num_threads(args.threads)
     msssim = args.model == "hyperprior-msssim"
     crop = args.crop or (192 if msssim else 256)
-    args.batch = args.batch or (8 if msssim else 4)
+    batch = args.batch or (8 if msssim else 4)
     lambdas = torch.tensor(MSSSIM_LAMBDAS if msssim else MSE_LAMBDAS)
     ckpt_dir = args.ckpt_dir or CACHE_DIR / args.model
     ckpt_dir.mkdir(parents=True, exist_ok=True)
@@ -182,7 +182,7 @@ def main() -> None:
     images = load_images(args.data, crop)
     kodak_dir = args.kodak or args.data.parent / "kodak"
     kodak = load_images(kodak_dir, 0)[:4] if kodak_dir.exists() else []
-    print(f"{len(images)} training images, crop {crop}, batch {args.batch}, device {dev}", flush=True)
+    print(f"{len(images)} training images, crop {crop}, batch {batch}, device {dev}", flush=True)
 
     stop = {"now": False}
     signal.signal(signal.SIGTERM, lambda *_: stop.update(now=True))
@@ -191,7 +191,7 @@ def main() -> None:
     def save() -> None:
         atomic_save({"model": model.state_dict(), "opt": opt.state_dict(), "step": step,
                      "trained_s": trained_s, "arch": ARCH, "model_name": args.model,
-                     "lambdas": lambdas.tolist(), "crop": crop, "batch": args.batch}, ckpt_path)
+                     "lambdas": lambdas.tolist(), "crop": crop, "batch": batch}, ckpt_path)
         if args.weights_out:
             atomic_save({"model": fp16_weights(model.state_dict(), {n for n, _ in model.named_parameters()}),
                          "step": step, "trained_s": trained_s, "arch": ARCH, "model_name": args.model,
@@ -204,8 +204,8 @@ def main() -> None:
     model.train()
     while step < args.steps and not stop["now"] and time.time() - run_start < args.minutes * 60:
         t0 = time.time()
-        x = random_batch(images, args.batch, crop).to(dev).contiguous(memory_format=layout)
-        q = torch.randint(0, len(lambdas), (args.batch,), device=dev)
+        x = random_batch(images, batch, crop).to(dev).contiguous(memory_format=layout)
+        q = torch.randint(0, len(lambdas), (batch,), device=dev)
         out = model(x, q)
         bpp = bits_per_image(out) / (crop * crop)
         if msssim:

@@ -17,7 +17,7 @@ from lcodec_train.hyperprior import Hyperprior, qualities_of  # noqa: E402
 
 torch.set_num_threads(1)
 state = torch.load(sys.argv[1], map_location="cpu")
-model = Hyperprior(96, 160, qualities_of(state["model"]))
+model = Hyperprior(**state["arch"], qualities=qualities_of(state["model"]))
 model.load_state_dict(state["model"])
 model.eval()
 images = [np.asarray(Image.open(KODAK / f"kodim{i:02d}.png").convert("RGB")) for i in (1, 5, 14, 23)]
