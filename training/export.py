@@ -27,7 +27,7 @@ import torch.nn as nn
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from lcodec_train import int_hs  # noqa: E402
 from lcodec_train.hyperprior import Hyperprior, bits_per_image, qualities_of  # noqa: E402
-from lcodec_train.layers import gaussian_likelihood  # noqa: E402
+from lcodec_train.layers import gaussian_likelihood, macs  # noqa: E402
 from lcodec_train.paths import SEED_DIR, fp16_weights  # noqa: E402
 from train import load_images, random_batch  # noqa: E402
 
@@ -147,14 +147,17 @@ def save_seed_weights(model: nn.Module, state: dict, name: str, keys: tuple[str,
     torch.save({"model": weights, **{k: state[k] for k in keys}}, SEED_DIR / f"{name}.fp16.pt")
 
 
-def update_card(out_dir: Path, fields: dict, drop: tuple[str, ...] = ()) -> None:
-    """Writes `fields` into out_dir/card.json, keeping what else the card holds (less the `drop`
-    keys: facts about other weights), and refreshes the models index beside it."""
+def update_card(out_dir: Path, fields: dict, measured: tuple[str, ...] = ()) -> None:
+    """Writes `fields` into out_dir/card.json, keeping what else the card holds, and refreshes
+    the models index beside it. When the weights change, what was measured on the old ones
+    (`eval`, `status` and the `measured` keys) goes: `lcodec eval` and bench/card-results.ts
+    write it again."""
     path = out_dir / "card.json"
     card = json.loads(path.read_text()) if path.exists() else {}
+    if card.get("weights_sha256") != fields.get("weights_sha256"):
+        for key in ("eval", "status", *measured):
+            card.pop(key, None)
     card.update(fields)
-    for key in drop:
-        card.pop(key, None)
     path.write_text(json.dumps(card, indent=2) + "\n")
     write_index(out_dir.parent)
 
@@ -219,6 +222,20 @@ def export_image_graphs(model: Hyperprior, name: str, out_dir: Path, data: Path)
     return bundle, check, q
 
 
+def macs_per_pixel(model: Hyperprior) -> dict[str, int]:
+    """Multiply-accumulates per pixel of each transform and of the encoder (g_a, h_a, h_s) and
+    decoder (h_s, g_s), on a 256 x 256 image."""
+    side = 256
+    per = {
+        "g_a": macs(model.g_a, torch.zeros(1, 3, side, side)),
+        "h_a": macs(model.h_a, torch.zeros(1, model.M, side // 16, side // 16)),
+        "h_s": macs(model.h_s, torch.zeros(1, model.N, side // 64, side // 64)),
+        "g_s": macs(model.g_s, torch.zeros(1, model.M, side // 16, side // 16)),
+    }
+    per = {k: round(v / side ** 2) for k, v in per.items()}
+    return {**per, "encoder": per["g_a"] + per["h_a"] + per["h_s"], "decoder": per["h_s"] + per["g_s"]}
+
+
 def files_digest(out_dir: Path) -> str:
     """The weights hash of a model folder: over its graphs and bundles (not the card)."""
     files = sorted(p.name for p in out_dir.iterdir() if p.suffix in {".onnx", ".json"} and p.name != "card.json")
@@ -252,8 +269,9 @@ def main() -> None:
         "architecture": "mean-scale hyperprior (Minnen, Balle, Toderici 2018) without context model; "
                         "GDN; sub-pixel upsampling; per-quality gain vectors (Cui et al. 2021); "
                         "integer hyper-synthesis for exact decoding (Balle et al. 2019)",
-        "N": arch["N"], "M": arch["M"],
+        "N": model.N, "M": model.M, "G": model.G,
         "parameters": sum(p.numel() for p in model.parameters()),
+        "macs_per_pixel": macs_per_pixel(model),
         "qualities": list(range(Q)),
         "lambdas": state.get("lambdas"),
         "distortion": "MS-SSIM" if "msssim" in args.name else "MSE",

@@ -256,7 +256,7 @@ def main() -> None:
         "weights_sha256": digest,
         "integer_h_s_rate_check": check,
         **({"status": args.note} if args.note else {}),
-    }, drop=("runtime_results",))  # measured on other weights; bench/audio-model.ts --card refills it
+    }, measured=("runtime_results",))  # bench/audio-model.ts --card refills it
     print(f"exported {args.name} to {out_dir} (weights {digest[:12]})")
 
 

@@ -30,11 +30,13 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from lcodec_train.hyperprior import (GAIN_KEYS, MSE_LAMBDAS, MSSSIM_LAMBDAS, Hyperprior, bits_per_image,  # noqa: E402
-                                     prepend_qualities, qualities_of)
+                                     prepend_qualities, qualities_of, widen_transforms)
 from lcodec_train.msssim import ms_ssim  # noqa: E402
 from lcodec_train.paths import CACHE_DIR, SEED_DIR, fp16_weights  # noqa: E402
 
-ARCH = {"N": 96, "M": 160}
+# N: hyper transforms (z channels), M: y channels, G: g_a / g_s width (96 up to step 48,830;
+# checkpoints of a narrower model are widened on load, computing the same function).
+ARCH = {"N": 96, "M": 160, "G": 128}
 
 
 def load_images(folder: Path, min_side: int) -> list[torch.Tensor]:
@@ -157,8 +159,12 @@ def main() -> None:
     if ckpt_path.exists():
         state = torch.load(ckpt_path, map_location=dev)
         weights, opt_state = widen(model, state["model"], state["opt"])
+        if state["arch"].get("G", state["arch"]["N"]) != model.G:
+            print(f"widening g_a / g_s to {model.G} (new Adam state)", flush=True)
+            weights, opt_state = widen_transforms(weights, model.G), None
         model.load_state_dict(weights)
-        opt.load_state_dict(opt_state)
+        if opt_state is not None:
+            opt.load_state_dict(opt_state)
         step, trained_s = state["step"], state["trained_s"]
         print(f"resumed {ckpt_path} at step {step} ({trained_s / 3600:.2f} h trained)", flush=True)
     else:
@@ -170,7 +176,7 @@ def main() -> None:
             state = torch.load(init, map_location=dev)
             weights = {k: v.float() if v.is_floating_point() else v
                        for k, v in (state["model"] if "model" in state else state).items()}
-            model.load_state_dict(widen(model, weights)[0])
+            model.load_state_dict(widen_transforms(widen(model, weights)[0], model.G))
             # Weights of this same model (a seed file, or --weights-out of another run) carry
             # their step count on; weights of another model start a new count.
             if state.get("model_name", args.model if init == seed else None) == args.model:

@@ -28,7 +28,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .layers import FactorizedDensity, gaussian_likelihood, lower_bound_likelihood
+from .layers import FactorizedDensity, gaussian_likelihood, lower_bound_likelihood, macs
 
 SAMPLE_RATE = 24000
 HOP = 320  # samples per latent frame: 75 Hz
@@ -380,21 +380,9 @@ def bits(out: dict[str, torch.Tensor]) -> torch.Tensor:
 
 
 def macs_per_second(module: nn.Module, cin: int, frames: int = 75 * 4) -> float:
-    """Multiply-accumulates of a conv stack per second of audio (convolutions only)."""
-    total = 0
-
-    def hook(m, inp, out):
-        nonlocal total
-        if isinstance(m, nn.Conv1d):
-            total += out.numel() * (m.in_channels // m.groups) * m.kernel_size[0]
-
-    hooks = [m.register_forward_hook(hook) for m in module.modules() if isinstance(m, nn.Conv1d)]
-    with torch.no_grad():
-        length = frames * HOP if cin == 1 else frames
-        module(torch.zeros(1, cin, length))
-    for h in hooks:
-        h.remove()
-    return total / (frames * HOP / SAMPLE_RATE)
+    """Multiply-accumulates of a conv stack per second of audio."""
+    length = frames * HOP if cin == 1 else frames
+    return macs(module, torch.zeros(1, cin, length)) / (frames * HOP / SAMPLE_RATE)
 
 
 # --- distortion: DAC's mel distance (the project's metric) and a log-STFT term -----------------

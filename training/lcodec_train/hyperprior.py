@@ -29,15 +29,18 @@ GAIN_KEYS = ("log_gain", "log_igain", "log_zgain", "log_izgain")
 
 
 class Hyperprior(nn.Module):
-    def __init__(self, N: int = 96, M: int = 160, qualities: int = 8):
+    def __init__(self, N: int = 96, M: int = 160, qualities: int = 8, G: int | None = None):
+        """N: width of the hyper transforms (z has N channels); M: channels of y; G: width of
+        g_a / g_s (default N)."""
         super().__init__()
-        self.N, self.M, self.qualities = N, M, qualities
+        G = G or N
+        self.N, self.M, self.G, self.qualities = N, M, G, qualities
         self.g_a = nn.Sequential(
-            conv(3, N, 5, 2), GDN(N), conv(N, N, 5, 2), GDN(N), conv(N, N, 5, 2), GDN(N), conv(N, M, 5, 2)
+            conv(3, G, 5, 2), GDN(G), conv(G, G, 5, 2), GDN(G), conv(G, G, 5, 2), GDN(G), conv(G, M, 5, 2)
         )
         self.g_s = nn.Sequential(
-            SubPelUp(M, N), GDN(N, inverse=True), SubPelUp(N, N), GDN(N, inverse=True),
-            SubPelUp(N, N), GDN(N, inverse=True), SubPelUp(N, 3),
+            SubPelUp(M, G), GDN(G, inverse=True), SubPelUp(G, G), GDN(G, inverse=True),
+            SubPelUp(G, G), GDN(G, inverse=True), SubPelUp(G, 3),
         )
         self.h_a = nn.Sequential(
             conv(M, N, 3, 1), nn.LeakyReLU(inplace=True), conv(N, N, 5, 2), nn.LeakyReLU(inplace=True),
@@ -121,6 +124,48 @@ def prepend_qualities(state_dict: dict, n: int) -> dict:
     return out
 
 
+@torch.no_grad()
+def widen_transforms(state_dict: dict, G: int, seed: int = 0) -> dict:
+    """Weights of a model whose g_a / g_s are G wide, from weights of a narrower one, computing
+    the same function: the new channels get freshly initialized producing weights, zero
+    consuming weights and their own GDN terms (no coupling with the old channels), so
+    training starts where the narrow model stands and grows into the new width."""
+    old = state_dict["g_a.1.beta_p"].shape[0]
+    if G == old:
+        return state_dict
+    assert G > old, f"cannot narrow g_a / g_s from {old} to {G}"
+    torch.manual_seed(seed)
+    M = state_dict["g_a.6.weight"].shape[0]
+    fresh = Hyperprior(N=old, M=M, qualities=qualities_of(state_dict), G=G).state_dict()
+    out = dict(state_dict)
+
+    def grow(key: str) -> None:
+        # Old channels first. (After a PixelShuffle, conv channels 4c..4c+3 make channel c, so
+        # appended conv channels make the appended channels there too.)
+        w_old, w = state_dict[key], fresh[key].clone()
+        o, i = w_old.shape[:2]
+        w[:o, :i] = w_old
+        w[:o, i:] = 0
+        out[key] = w
+        bkey = key.replace("weight", "bias")
+        b = fresh[bkey].clone()
+        b[:o] = state_dict[bkey]
+        out[bkey] = b
+
+    for k in (1, 3, 5):
+        for net in ("g_a", "g_s"):
+            beta, gamma = fresh[f"{net}.{k}.beta_p"].clone(), fresh[f"{net}.{k}.gamma_p"].clone()
+            beta[:old] = state_dict[f"{net}.{k}.beta_p"]
+            gamma[:, :] = math.sqrt(GDN.PEDESTAL)
+            gamma[range(G), range(G)] = fresh[f"{net}.{k}.gamma_p"].diagonal()
+            gamma[:old, :old] = state_dict[f"{net}.{k}.gamma_p"]
+            out[f"{net}.{k}.beta_p"], out[f"{net}.{k}.gamma_p"] = beta, gamma
+    for k in (0, 2, 4, 6):
+        grow(f"g_a.{k}.weight")
+        grow(f"g_s.{k}.0.weight")
+    return out
+
+
 def bits_per_image(out: dict[str, torch.Tensor]) -> torch.Tensor:
     """Total estimated bits per batch item."""
     y_bits = -torch.log2(out["y_lik"]).flatten(1).sum(1)
@@ -129,4 +174,4 @@ def bits_per_image(out: dict[str, torch.Tensor]) -> torch.Tensor:
 
 
 __all__ = ["Hyperprior", "MSE_LAMBDAS", "MSSSIM_LAMBDAS", "GAIN_KEYS", "bits_per_image", "prepend_qualities",
-           "qualities_of", "SCALE_MIN"]
+           "qualities_of", "SCALE_MIN", "widen_transforms"]

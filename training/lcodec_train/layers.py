@@ -41,6 +41,25 @@ class GDN(nn.Module):
         return x * torch.sqrt(norm) if self.inverse else x * torch.rsqrt(norm)
 
 
+def macs(module: nn.Module, x: torch.Tensor) -> int:
+    """Multiply-accumulates of module(x): its convolutions (1-D and 2-D) and GDN channel mixing."""
+    total = 0
+
+    def hook(m: nn.Module, inp, out: torch.Tensor) -> None:
+        nonlocal total
+        if isinstance(m, (nn.Conv1d, nn.Conv2d)):
+            total += out.numel() * (m.in_channels // m.groups) * math.prod(m.kernel_size)
+        elif isinstance(m, GDN):
+            total += out.numel() * out.shape[1]
+
+    hooks = [m.register_forward_hook(hook) for m in module.modules() if isinstance(m, (nn.Conv1d, nn.Conv2d, GDN))]
+    with torch.no_grad():
+        module(x)
+    for h in hooks:
+        h.remove()
+    return total
+
+
 def conv(cin: int, cout: int, k: int = 5, stride: int = 1) -> nn.Conv2d:
     return nn.Conv2d(cin, cout, k, stride=stride, padding=k // 2)
 
