@@ -37,7 +37,7 @@ HOLDOUT = ("davis_dolphins_448x256.mkv", "pool_cleaning_320x256.mkv")
 def load_base(path: Path) -> tuple[Hyperprior, dict, str]:
     state = torch.load(path, map_location="cpu")
     sd = state["model"] if "model" in state else state
-    model = Hyperprior(**ARCH, qualities=qualities_of(sd))
+    model = Hyperprior(**state.get("arch", ARCH), qualities=qualities_of(sd))  # G as the base has it
     model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in sd.items()})
     model.eval()
     for p in model.parameters():
