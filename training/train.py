@@ -159,9 +159,9 @@ def main() -> None:
     if ckpt_path.exists():
         state = torch.load(ckpt_path, map_location=dev)
         weights, opt_state = widen(model, state["model"], state["opt"])
-        if state["arch"].get("G", state["arch"]["N"]) != model.G:
-            print(f"widening g_a / g_s to {model.G} (new Adam state)", flush=True)
-            weights, opt_state = widen_transforms(weights, model.G), None
+        if (wide := widen_transforms(weights, model.G)) is not weights:
+            print(f"widened g_a / g_s to {model.G} (new Adam state)", flush=True)
+            weights, opt_state = wide, None
         model.load_state_dict(weights)
         if opt_state is not None:
             opt.load_state_dict(opt_state)

@@ -129,14 +129,15 @@ def widen_transforms(state_dict: dict, G: int, seed: int = 0) -> dict:
     """Weights of a model whose g_a / g_s are G wide, from weights of a narrower one, computing
     the same function: the new channels get freshly initialized producing weights, zero
     consuming weights and their own GDN terms (no coupling with the old channels), so
-    training starts where the narrow model stands and grows into the new width."""
+    training starts where the narrow model stands and grows into the new width. Weights already
+    G wide come back as they are (the same object)."""
     old = state_dict["g_a.1.beta_p"].shape[0]
     if G == old:
         return state_dict
     assert G > old, f"cannot narrow g_a / g_s from {old} to {G}"
     torch.manual_seed(seed)
-    M = state_dict["g_a.6.weight"].shape[0]
-    fresh = Hyperprior(N=old, M=M, qualities=qualities_of(state_dict), G=G).state_dict()
+    N, M = state_dict["h_a.0.weight"].shape[:2]  # h_a.0 maps M channels of y to N
+    fresh = Hyperprior(N=N, M=M, qualities=qualities_of(state_dict), G=G).state_dict()
     out = dict(state_dict)
 
     def grow(key: str) -> None:
