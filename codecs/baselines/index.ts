@@ -1,5 +1,6 @@
 /** The classical image baselines, as registry entries (see ../registry.ts). */
 import type { CodecEntry } from '../registry.js';
+import type { BaselineImageCodec } from './common.js';
 import { createAvif, createJpeg, createWebp } from './sharp-codecs.js';
 import { createJxl } from './jxl.js';
 import { AUDIO_BASELINES, type AudioBaseline } from './audio.js';
@@ -13,47 +14,33 @@ export { createJxl, jxlDistance } from './jxl.js';
 export { createX265, type X265Options } from './x265.js';
 export { createX264Video, createX265Video, type VideoBaseline, type VideoBaselineOptions } from './video.js';
 
-const sharpBaseline = (
+/** An image baseline as a registry entry; `tool` is what it runs through (sharp or ffmpeg). */
+const imageBaseline = (
   name: string,
   description: string,
   qualityRange: readonly [number, number],
-  create: () => ReturnType<typeof createJpeg>,
+  tool: 'sharp' | 'ffmpeg',
+  create: () => BaselineImageCodec | Promise<BaselineImageCodec>,
 ): CodecEntry<'image'> => ({
   name,
   modality: 'image',
   kind: 'baseline',
   description,
   qualityRange,
-  requires: ['sharp'],
-  create,
-  version: () => create().config,
-});
-
-const ffmpegBaseline = (
-  name: string,
-  description: string,
-  qualityRange: readonly [number, number],
-  create: () => ReturnType<typeof createX265>,
-): CodecEntry<'image'> => ({
-  name,
-  modality: 'image',
-  kind: 'baseline',
-  description,
-  qualityRange,
-  requires: ['ffmpeg'],
+  requires: [tool],
   create,
   version: async () => (await create()).config,
 });
 
 export const IMAGE_BASELINES: readonly CodecEntry<'image'>[] = [
-  sharpBaseline('jpeg', 'JPEG (libjpeg-style baseline, 4:2:0, IJG quality 1–100) via sharp', [1, 100], () => createJpeg()),
-  sharpBaseline('jpeg-444', 'JPEG without chroma subsampling (4:4:4) via sharp', [1, 100], () =>
+  imageBaseline('jpeg', 'JPEG (libjpeg-style baseline, 4:2:0, IJG quality 1–100) via sharp', [1, 100], 'sharp', () => createJpeg()),
+  imageBaseline('jpeg-444', 'JPEG without chroma subsampling (4:4:4) via sharp', [1, 100], 'sharp', () =>
     createJpeg({ subsampling: '4:4:4' }),
   ),
-  sharpBaseline('webp', 'WebP lossy (libwebp, method 4, quality 0–100) via sharp', [0, 100], createWebp),
-  sharpBaseline('avif', 'AVIF (aom speed 6, 8-bit 4:4:4, quality 1–100) via sharp', [1, 100], createAvif),
-  ffmpegBaseline('jxl', 'JPEG XL (libjxl, effort 7, quality 10–100 as cjxl -q) via ffmpeg', [10, 100], createJxl),
-  ffmpegBaseline('x265', 'HEVC intra like BPG (x265 slow, 4:4:4 full-range BT.601, quality = 51 − QP) via ffmpeg', [0, 51], createX265),
+  imageBaseline('webp', 'WebP lossy (libwebp, method 4, quality 0–100) via sharp', [0, 100], 'sharp', createWebp),
+  imageBaseline('avif', 'AVIF (aom speed 6, 8-bit 4:4:4, quality 1–100) via sharp', [1, 100], 'sharp', createAvif),
+  imageBaseline('jxl', 'JPEG XL (libjxl, effort 7, quality 10–100 as cjxl -q) via ffmpeg', [10, 100], 'ffmpeg', createJxl),
+  imageBaseline('x265', 'HEVC intra like BPG (x265 slow, 4:4:4 full-range BT.601, quality = 51 − QP) via ffmpeg', [0, 51], 'ffmpeg', createX265),
 ];
 
 
