@@ -26,7 +26,7 @@ import torch.nn as nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from lcodec_train import int_hs  # noqa: E402
-from lcodec_train.hyperprior import Hyperprior, bits_per_image, qualities_of  # noqa: E402
+from lcodec_train.hyperprior import Hyperprior, bits_per_image, load_hyperprior  # noqa: E402
 from lcodec_train.layers import gaussian_likelihood, macs  # noqa: E402
 from lcodec_train.paths import SEED_DIR, fp16_weights  # noqa: E402
 from train import load_images, random_batch  # noqa: E402
@@ -252,11 +252,7 @@ def main() -> None:
 
     torch.manual_seed(0)
     random.seed(0)
-    state = torch.load(args.ckpt, map_location="cpu")
-    arch = state["arch"]
-    model = Hyperprior(**arch, qualities=qualities_of(state["model"]))
-    model.load_state_dict(state["model"])
-    model.eval()
+    model, state = load_hyperprior(args.ckpt)
     Q = model.qualities
     out_dir = args.out / args.name
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -25,7 +25,7 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from lcodec_train.hyperprior import Hyperprior, bits_per_image, qualities_of  # noqa: E402
+from lcodec_train.hyperprior import Hyperprior, bits_per_image, load_hyperprior  # noqa: E402
 from lcodec_train.layers import gaussian_likelihood, lower_bound_likelihood  # noqa: E402
 from lcodec_train.paths import CACHE_DIR, SEED_DIR  # noqa: E402
 from lcodec_train.video import TemporalPrior, bits, clip_latents, read_clip_rgb  # noqa: E402
@@ -35,11 +35,7 @@ HOLDOUT = ("davis_dolphins_448x256.mkv", "pool_cleaning_320x256.mkv")
 
 
 def load_base(path: Path) -> tuple[Hyperprior, dict, str]:
-    state = torch.load(path, map_location="cpu")
-    sd = state["model"] if "model" in state else state
-    model = Hyperprior(**state.get("arch", ARCH), qualities=qualities_of(sd))  # G as the base has it
-    model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in sd.items()})
-    model.eval()
+    model, state = load_hyperprior(path, default_arch=ARCH)  # G as the base has it
     for p in model.parameters():
         p.requires_grad_(False)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()

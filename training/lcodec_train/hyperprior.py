@@ -167,6 +167,17 @@ def widen_transforms(state_dict: dict, G: int, seed: int = 0) -> dict:
     return out
 
 
+def load_hyperprior(path, default_arch: dict | None = None) -> tuple[Hyperprior, dict]:
+    """The model saved at `path` (a train.py checkpoint, or weights such as a seed file, fp16 or
+    not) in eval mode, built with the architecture saved beside it (else `default_arch`), and the
+    loaded dict itself."""
+    state = torch.load(path, map_location="cpu")
+    weights = state["model"] if "model" in state else state
+    model = Hyperprior(**state.get("arch", default_arch), qualities=qualities_of(weights))
+    model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in weights.items()})
+    return model.eval(), state
+
+
 def bits_per_image(out: dict[str, torch.Tensor]) -> torch.Tensor:
     """Total estimated bits per batch item."""
     y_bits = -torch.log2(out["y_lik"]).flatten(1).sum(1)
@@ -175,4 +186,4 @@ def bits_per_image(out: dict[str, torch.Tensor]) -> torch.Tensor:
 
 
 __all__ = ["Hyperprior", "MSE_LAMBDAS", "MSSSIM_LAMBDAS", "GAIN_KEYS", "bits_per_image", "prepend_qualities",
-           "qualities_of", "SCALE_MIN", "widen_transforms"]
+           "load_hyperprior", "qualities_of", "SCALE_MIN", "widen_transforms"]

@@ -6,11 +6,10 @@ from pathlib import Path
 TRAINING = Path(__file__).resolve().parents[1]
 DATA = TRAINING.parents[1] / "shared/data"
 sys.path.insert(0, str(TRAINING))
-from lcodec_train.hyperprior import Hyperprior, qualities_of
+from lcodec_train.hyperprior import load_hyperprior
 import train as T
 torch.set_num_threads(2)
-st=torch.load(sys.argv[1],map_location='cpu')
-Q=qualities_of(st['model']); m=Hyperprior(96,160,Q); m.load_state_dict(st['model'])
+m,st=load_hyperprior(sys.argv[1]); Q=m.qualities
 imgs=T.load_images((DATA / 'images/train'),128)
 kod=T.load_images((DATA / 'images/kodak'),0)[:4]
 lr=float(sys.argv[2]); clip=float(sys.argv[3])

@@ -17,13 +17,10 @@ from PIL import Image
 TRAINING = Path(__file__).resolve().parents[1]
 IMAGES = TRAINING.parents[1] / "shared/data/images"
 sys.path.insert(0, str(TRAINING))
-from lcodec_train.hyperprior import Hyperprior, bits_per_image, qualities_of  # noqa: E402
+from lcodec_train.hyperprior import bits_per_image, load_hyperprior  # noqa: E402
 
 torch.set_num_threads(1)
-state = torch.load(sys.argv[1], map_location="cpu")
-model = Hyperprior(**state["arch"], qualities=qualities_of(state["model"]))
-model.load_state_dict(state["model"])
-model.eval()
+model, _ = load_hyperprior(sys.argv[1])
 qualities = [int(a) for a in sys.argv[2:]] or [2, 5, 8]
 
 

@@ -13,13 +13,10 @@ from PIL import Image
 TRAINING = Path(__file__).resolve().parents[1]
 KODAK = TRAINING.parents[1] / "shared/data/images/kodak"
 sys.path.insert(0, str(TRAINING))
-from lcodec_train.hyperprior import Hyperprior, qualities_of  # noqa: E402
+from lcodec_train.hyperprior import load_hyperprior  # noqa: E402
 
 torch.set_num_threads(1)
-state = torch.load(sys.argv[1], map_location="cpu")
-model = Hyperprior(**state["arch"], qualities=qualities_of(state["model"]))
-model.load_state_dict(state["model"])
-model.eval()
+model, _ = load_hyperprior(sys.argv[1])
 images = [np.asarray(Image.open(KODAK / f"kodim{i:02d}.png").convert("RGB")) for i in (1, 5, 14, 23)]
 qualities = [int(a) for a in sys.argv[2:]] or [model.qualities // 2, model.qualities - 1]
 

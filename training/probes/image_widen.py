@@ -12,16 +12,13 @@ from PIL import Image
 TRAINING = Path(__file__).resolve().parents[1]
 KODAK = TRAINING.parents[1] / "shared/data/images/kodak"
 sys.path.insert(0, str(TRAINING))
-from lcodec_train.hyperprior import Hyperprior, qualities_of, widen_transforms  # noqa: E402
+from lcodec_train.hyperprior import Hyperprior, load_hyperprior, widen_transforms  # noqa: E402
 
 torch.set_num_threads(1)
-state = torch.load(sys.argv[1], map_location="cpu")
+narrow, state = load_hyperprior(sys.argv[1])
 G = int(sys.argv[2]) if len(sys.argv) > 2 else 128
-arch = {"N": state["arch"]["N"], "M": state["arch"]["M"]}
-narrow = Hyperprior(**arch, G=state["arch"].get("G"), qualities=qualities_of(state["model"]))
-narrow.load_state_dict(state["model"])
-wide = Hyperprior(**arch, G=G, qualities=narrow.qualities)
-wide.load_state_dict(widen_transforms(state["model"], G))
+wide = Hyperprior(N=narrow.N, M=narrow.M, G=G, qualities=narrow.qualities)
+wide.load_state_dict(widen_transforms(narrow.state_dict(), G))
 im = np.asarray(Image.open(KODAK / "kodim01.png").convert("RGB"))
 x = torch.from_numpy(im.copy()).permute(2, 0, 1)[None].float() / 255
 with torch.no_grad():
