@@ -31,6 +31,7 @@ from PIL import Image
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from lcodec_train.hyperprior import (GAIN_KEYS, MSE_LAMBDAS, MSSSIM_LAMBDAS, Hyperprior, bits_per_image,  # noqa: E402
                                      prepend_qualities, qualities_of, widen_transforms)
+from lcodec_train.from_models import weights_from_models  # noqa: E402
 from lcodec_train.msssim import ms_ssim  # noqa: E402
 from lcodec_train.paths import CACHE_DIR, SEED_DIR, fp16_weights  # noqa: E402
 
@@ -169,16 +170,25 @@ def main() -> None:
         print(f"resumed {ckpt_path} at step {step} ({trained_s / 3600:.2f} h trained)", flush=True)
     else:
         # No local checkpoint: start from --init-from, else from the weights the last export
-        # left in SEED_DIR (~/.cache/lcodec-train/weights/).
+        # left in SEED_DIR (~/.cache/lcodec-train/weights/), else from the export in models/
+        # itself (a fresh machine: only the optimizer state is lost).
         seed = SEED_DIR / f"{args.model}.fp16.pt"
+        exported = Path(__file__).resolve().parents[1] / "models" / args.model
         init = args.init_from or (seed if seed.exists() else None)
         if init:
             state = torch.load(init, map_location=dev)
+        elif (exported / "bundle.json").exists():
+            weights, facts = weights_from_models(exported)
+            state = {"model": weights, "model_name": args.model, **facts}
+            init = exported
+            print(f"z prior refitted to the exported tables: {facts['prior_excess_bits']:.2e} bits per "
+                  "symbol above their entropy", flush=True)
+        if init:
             weights = {k: v.float() if v.is_floating_point() else v
                        for k, v in (state["model"] if "model" in state else state).items()}
             model.load_state_dict(widen_transforms(widen(model, weights)[0], model.G))
-            # Weights of this same model (a seed file, or --weights-out of another run) carry
-            # their step count on; weights of another model start a new count.
+            # Weights of this same model (a seed file, an export, or --weights-out of another run)
+            # carry their step count on; weights of another model start a new count.
             if state.get("model_name", args.model if init == seed else None) == args.model:
                 step, trained_s = state.get("step", 0), state.get("trained_s", 0.0)
             print(f"initialized from {init} (step {step})", flush=True)
