@@ -134,6 +134,9 @@ def main() -> None:
     ap.add_argument("--bf16", action="store_true",
                     help="g_a and g_s in bfloat16 autocast, channels-last (about 2x the steps/s on two "
                          "cores with AVX512-BF16)")
+    ap.add_argument("--balance", action="store_true",
+                    help="divide each quality's rate-distortion loss by its running mean rate: every "
+                         "quality then counts by its relative rate change, as a BD-rate does")
     ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     args = ap.parse_args()
 
@@ -214,6 +217,7 @@ def main() -> None:
                          "lambdas": lambdas.tolist()},
                         args.weights_out)
 
+    rate_ema = torch.full((len(lambdas),), float("nan"))  # --balance: mean bpp per quality
     log = open(ckpt_dir / "log.csv", "a")
     run_start = last_ckpt = time.time()
     window_loss, window_bpp, window_n, window_t = 0.0, 0.0, 0, time.time()
@@ -228,7 +232,16 @@ def main() -> None:
             dist = 1 - ms_ssim(out["x_hat"], x)
         else:
             dist = 255.0 ** 2 * (out["x_hat"] - x).pow(2).flatten(1).mean(1)
-        loss = (lambdas.to(dev)[q] * dist + bpp).mean()
+        rd = lambdas.to(dev)[q] * dist + bpp
+        if args.balance:
+            # At the optimum of quality q, a loss change dL is a rate change dL at that
+            # quality's distortion; a BD-rate averages relative rate changes dL / R_q.
+            with torch.no_grad():
+                for qi, b in zip(q.tolist(), bpp.tolist()):
+                    rate_ema[qi] = b if math.isnan(rate_ema[qi]) else 0.99 * rate_ema[qi] + 0.01 * b
+            known = rate_ema[~torch.isnan(rate_ema)]
+            rd = rd * (known.mean() / rate_ema[q].to(dev))
+        loss = rd.mean()
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
