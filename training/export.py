@@ -137,14 +137,15 @@ def sha256(path: Path) -> str:
 
 
 
-def save_seed_weights(model: nn.Module, state: dict, name: str, keys: tuple[str, ...] = ("arch", "step", "trained_s")) -> None:
+def save_seed_weights(model: nn.Module, state: dict, name: str,
+                      keys: tuple[str, ...] = ("arch", "step", "trained_s", "lambdas")) -> None:
     """<SEED_DIR>/<name>.fp16.pt: the exported weights in fp16 and the checkpoint's
     `keys` (one file per model, replaced on each export), so training can restart from them
     on a fresh machine. Buffers stay as they are: fixed matrices (an STFT basis, a mel
     filterbank and its pseudo-inverse) lose too much in fp16."""
     SEED_DIR.mkdir(parents=True, exist_ok=True)
     weights = fp16_weights(model.state_dict(), {name for name, _ in model.named_parameters()})
-    torch.save({"model": weights, **{k: state[k] for k in keys}}, SEED_DIR / f"{name}.fp16.pt")
+    torch.save({"model": weights, **{k: state[k] for k in keys if k in state}}, SEED_DIR / f"{name}.fp16.pt")
 
 
 def update_card(out_dir: Path, fields: dict, measured: tuple[str, ...] = ()) -> None:

@@ -30,7 +30,7 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from lcodec_train.hyperprior import (GAIN_KEYS, MSE_LAMBDAS, MSSSIM_LAMBDAS, Hyperprior, bits_per_image,  # noqa: E402
-                                     prepend_qualities, qualities_of, widen_transforms)
+                                     extend_qualities, qualities_of, widen_transforms)
 from lcodec_train.from_models import weights_from_models  # noqa: E402
 from lcodec_train.msssim import ms_ssim  # noqa: E402
 from lcodec_train.paths import CACHE_DIR, SEED_DIR, fp16_weights  # noqa: E402
@@ -65,21 +65,32 @@ def random_batch(images: list[torch.Tensor], batch: int, crop: int) -> torch.Ten
     return out.float().div_(255.0)
 
 
-def widen(model: Hyperprior, weights: dict, opt_state: dict | None = None) -> tuple[dict, dict | None]:
-    """Weights (and Adam state) saved with fewer qualities than the model has, widened by
-    new qualities below the saved lowest (the lambda list grew at its low end)."""
+def widen(model: Hyperprior, weights: dict, saved_lambdas: list[float] | None, lambdas: list[float],
+          opt_state: dict | None = None) -> tuple[dict, dict | None]:
+    """Weights (and Adam state) saved with fewer qualities than the model has, widened by the
+    new qualities: the saved lambdas are a run of the current list, and the qualities below and
+    above that run start from extrapolated gains (weights that did not record their lambdas
+    grew at the low end)."""
     n = model.qualities - qualities_of(weights)
     if n <= 0:
         return weights, opt_state
-    print(f"adding {n} qualities below the saved ones", flush=True)
-    weights = prepend_qualities(weights, n)
+    below = n
+    if saved_lambdas is not None:
+        below = min(range(len(lambdas)), key=lambda i: abs(math.log(lambdas[i] / saved_lambdas[0])))
+        run = lambdas[below:below + len(saved_lambdas)]
+        assert len(run) == len(saved_lambdas) and all(abs(a / b - 1) < 1e-3 for a, b in zip(run, saved_lambdas)), \
+            f"saved lambdas {saved_lambdas} are not a run of {lambdas}"
+    above = n - below
+    print(f"adding {below} qualities below and {above} above the saved ones", flush=True)
+    weights = extend_qualities(weights, below, above)
     if opt_state is not None:
         names = [name for name, _ in model.named_parameters()]
         for key in GAIN_KEYS:
             st = opt_state["state"].get(names.index(key))
-            if st:  # new rows: no momentum yet, the second moment of the lowest saved quality
-                st["exp_avg"] = torch.cat([torch.zeros_like(st["exp_avg"][:1]).repeat(n, 1), st["exp_avg"]])
-                st["exp_avg_sq"] = torch.cat([st["exp_avg_sq"][:1].repeat(n, 1), st["exp_avg_sq"]])
+            if st:  # new rows: no momentum yet, the second moment of the nearest saved quality
+                for moment, fill in (("exp_avg", torch.zeros_like), ("exp_avg_sq", lambda r: r)):
+                    m = st[moment]
+                    st[moment] = torch.cat([fill(m[:1]).repeat(below, 1), m, fill(m[-1:]).repeat(above, 1)])
     return weights, opt_state
 
 
@@ -162,7 +173,7 @@ def main() -> None:
     step, trained_s = 0, 0.0
     if ckpt_path.exists():
         state = torch.load(ckpt_path, map_location=dev)
-        weights, opt_state = widen(model, state["model"], state["opt"])
+        weights, opt_state = widen(model, state["model"], state.get("lambdas"), lambdas.tolist(), state["opt"])
         if (wide := widen_transforms(weights, model.G)) is not weights:
             print(f"widened g_a / g_s to {model.G} (new Adam state)", flush=True)
             weights, opt_state = wide, None
@@ -189,10 +200,12 @@ def main() -> None:
         if init:
             weights = {k: v.float() if v.is_floating_point() else v
                        for k, v in (state["model"] if "model" in state else state).items()}
-            model.load_state_dict(widen_transforms(widen(model, weights)[0], model.G))
             # Weights of this same model (a seed file, an export, or --weights-out of another run)
-            # carry their step count on; weights of another model start a new count.
-            if state.get("model_name", args.model if init == seed else None) == args.model:
+            # carry their step count (and their lambdas) on; weights of another model start anew.
+            same = state.get("model_name", args.model if init == seed else None) == args.model
+            saved_lambdas = state.get("lambdas") if same else None
+            model.load_state_dict(widen_transforms(widen(model, weights, saved_lambdas, lambdas.tolist())[0], model.G))
+            if same:
                 step, trained_s = state.get("step", 0), state.get("trained_s", 0.0)
             print(f"initialized from {init} (step {step})", flush=True)
     for g in opt.param_groups:

@@ -122,7 +122,7 @@ def _fit_prior(bundle: dict, iters: int = 3000) -> tuple[dict[str, torch.Tensor]
 
 def weights_from_models(model_dir: Path) -> tuple[dict[str, torch.Tensor], dict]:
     """(state dict of a Hyperprior, facts) rebuilt from an exported image model folder; facts
-    hold its arch, qualities, training steps/hours and the prior fit's excess bits per z symbol."""
+    hold its arch, lambdas, training steps/hours and the prior fit's excess bits per z symbol."""
     bundle = json.loads((model_dir / "bundle.json").read_text())
     card = json.loads((model_dir / "card.json").read_text())
     state = {}
@@ -136,7 +136,7 @@ def weights_from_models(model_dir: Path) -> tuple[dict[str, torch.Tensor], dict]
     arch = {"N": card["N"], "M": card["M"], "G": card["G"]}
     # the state dict is complete and of the right shapes
     Hyperprior(**arch, qualities=bundle["qualities"]).load_state_dict(state)
-    facts = {"arch": arch, "qualities": bundle["qualities"], "step": card["training"]["steps"],
+    facts = {"arch": arch, "lambdas": card["lambdas"], "step": card["training"]["steps"],
              "trained_s": card["training"]["hours"] * 3600.0, "prior_excess_bits": excess}
     return state, facts
 

@@ -23,7 +23,7 @@ from .layers import GDN, SCALE_MIN, FactorizedDensity, SubPelUp, conv, gaussian_
 # them on the same ratio (x1.93) so the lowest quality reaches about 0.1 bpp on Kodak.
 MSE_LAMBDAS = [0.00048, 0.00093, 0.0018, 0.0035, 0.0067, 0.0130, 0.0250, 0.0483, 0.0932, 0.1800]
 # For MS-SSIM (distortion term lambda * (1 - MS-SSIM)): likewise, CompressAI's eight and two below.
-MSSSIM_LAMBDAS = [0.659, 1.258, 2.40, 4.58, 8.73, 16.64, 31.73, 60.50, 115.37, 220.00]
+MSSSIM_LAMBDAS = [0.659, 1.258, 2.40, 4.58, 8.73, 16.64, 31.73, 60.50, 115.37, 220.00, 420.0]
 # Parameters with one row per quality.
 GAIN_KEYS = ("log_gain", "log_igain", "log_zgain", "log_izgain")
 
@@ -112,15 +112,16 @@ def qualities_of(state_dict: dict) -> int:
     return state_dict["log_gain"].shape[0]
 
 
-def prepend_qualities(state_dict: dict, n: int) -> dict:
-    """The model with n new qualities below its lowest: each gain row extrapolated linearly
-    in the log domain from the two lowest (a starting point for training them)."""
+def extend_qualities(state_dict: dict, below: int, above: int) -> dict:
+    """The model with `below` new qualities under its lowest and `above` over its highest: each
+    gain row extrapolated linearly in the log domain from the two nearest (a starting point for
+    training them; the lambdas keep their ratio at both ends)."""
     out = dict(state_dict)
     for key in GAIN_KEYS:
         g = state_dict[key]
-        step = g[1] - g[0]
-        new = torch.stack([g[0] - k * step for k in range(n, 0, -1)])
-        out[key] = torch.cat([new, g])
+        low = [g[0] - k * (g[1] - g[0]) for k in range(below, 0, -1)]
+        high = [g[-1] + k * (g[-1] - g[-2]) for k in range(1, above + 1)]
+        out[key] = torch.stack(low + list(g) + high)
     return out
 
 
@@ -185,5 +186,5 @@ def bits_per_image(out: dict[str, torch.Tensor]) -> torch.Tensor:
     return y_bits + z_bits
 
 
-__all__ = ["Hyperprior", "MSE_LAMBDAS", "MSSSIM_LAMBDAS", "GAIN_KEYS", "bits_per_image", "prepend_qualities",
+__all__ = ["Hyperprior", "MSE_LAMBDAS", "MSSSIM_LAMBDAS", "GAIN_KEYS", "bits_per_image", "extend_qualities",
            "load_hyperprior", "qualities_of", "SCALE_MIN", "widen_transforms"]

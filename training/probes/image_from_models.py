@@ -21,7 +21,7 @@ qualities = [int(a) for a in sys.argv[2:]] or [0, 5, 9]
 model_dir = TRAINING.parent / "models" / name
 torch.set_num_threads(2)
 state, facts = weights_from_models(model_dir)
-model = Hyperprior(**facts["arch"], qualities=facts["qualities"])
+model = Hyperprior(**facts["arch"], qualities=len(facts["lambdas"]))
 model.load_state_dict(state)
 model.eval()
 print(f"z prior: {facts['prior_excess_bits']:.2e} bits per symbol above the exported tables' entropy")
