@@ -249,11 +249,10 @@ def main() -> None:
         if args.balance:
             # At the optimum of quality q, a loss change dL is a rate change dL at that
             # quality's distortion; a BD-rate averages relative rate changes dL / R_q.
-            with torch.no_grad():
-                for qi, b in zip(q.tolist(), bpp.tolist()):
-                    rate_ema[qi] = b if math.isnan(rate_ema[qi]) else 0.99 * rate_ema[qi] + 0.01 * b
+            for qi, b in zip(q.tolist(), bpp.tolist()):
+                rate_ema[qi] = b if math.isnan(rate_ema[qi]) else 0.99 * rate_ema[qi] + 0.01 * b
             known = rate_ema[~torch.isnan(rate_ema)]
-            rd = rd * (known.mean() / rate_ema[q].to(dev))
+            rd = rd * (known.mean() / rate_ema.to(dev)[q])
         loss = rd.mean()
         opt.zero_grad(set_to_none=True)
         loss.backward()
