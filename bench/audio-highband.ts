@@ -13,7 +13,7 @@ import { LearnedAudioCodec } from '../codecs/audio/index.js';
 import { readContainer, writeContainer } from '../src/container/index.js';
 import { readAudio } from '../src/io/audio.js';
 import { melDistance } from '../src/metrics/audio.js';
-import { loadModel } from '../src/models.js';
+import { loadModel } from '../codecs/models.js';
 
 const { values, positionals } = parseArgs({
   options: { model: { type: 'string', default: 'audio-hyperprior' }, quality: { type: 'string', default: '0' } },

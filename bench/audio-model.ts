@@ -16,10 +16,10 @@ import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { basename, join } from 'node:path';
 import { LearnedAudioCodec } from '../codecs/audio/index.js';
-import type { Audio } from '../codecs/types.js';
+import type { Audio } from '../src/media.js';
 import { audioDuration, readAudio } from '../src/io/audio.js';
 import { audioMetrics, kbps } from '../src/metrics/audio.js';
-import { loadModel } from '../src/models.js';
+import { loadModel } from '../codecs/models.js';
 import { modelsDir } from '../src/paths.js';
 
 interface Row {

@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { listModels, loadModel, type Audio, type Codec, type RgbImage, type Video, type VideoFrame } from '../src/index.js';
-import { PACKAGE_ROOT } from '../src/paths.js';
+import { packageRoot } from '../src/paths.js';
 
 const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 
@@ -42,7 +42,7 @@ function frames(src: RgbImage, w: number, h: number, count: number): VideoFrame[
 }
 
 async function main(): Promise<void> {
-  const { data, info } = await sharp(join(PACKAGE_ROOT, 'samples', 'landscape.png'))
+  const { data, info } = await sharp(join(packageRoot(), 'samples', 'landscape.png'))
     .extract({ left: 96, top: 48, width: 150, height: 100 })
     .raw()
     .toBuffer({ resolveWithObject: true });

@@ -21,7 +21,7 @@ import sharp from 'sharp';
 import type { LearnedAudioCodec } from '../codecs/audio/index.js';
 import type { LearnedImageCodec } from '../codecs/image/index.js';
 import type { LearnedVideoCodec } from '../codecs/video/index.js';
-import type { Audio, Modality, Picture, Video, VideoFrame } from '../codecs/types.js';
+import type { Audio, Modality, Picture, Video, VideoFrame } from '../src/media.js';
 import { decode, decodeAudioToWav, inspect, type FileInfo } from '../src/api.js';
 import { crc32 } from '../src/container/crc32.js';
 import { readContainer } from '../src/container/index.js';
@@ -30,8 +30,8 @@ import { inspectWav, resample } from '../src/io/audio.js';
 import { writeVideo } from '../src/io/video.js';
 import { formatY4mHeader, Y4M_FRAME_LINE } from '../src/io/y4m.js';
 import { yuvFrameBytes } from '../src/io/yuv.js';
-import { loadModel } from '../src/models.js';
-import { PACKAGE_ROOT } from '../src/paths.js';
+import { loadModel } from '../codecs/models.js';
+import { packageRoot } from '../src/paths.js';
 
 /** Per-case time limit: anything slower counts as a hang. */
 export const CASE_LIMIT_MS = 5000;
@@ -73,7 +73,7 @@ export interface FuzzTarget {
 }
 
 async function photo(width: number, height: number, left: number, top: number): Promise<Picture> {
-  const { data, info } = await sharp(path.join(PACKAGE_ROOT, 'samples', 'landscape.png'))
+  const { data, info } = await sharp(path.join(packageRoot(), 'samples', 'landscape.png'))
     .extract({ left, top, width, height })
     .removeAlpha()
     .raw()

@@ -16,8 +16,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import type { Modality } from '../codecs/types.js';
-import { PACKAGE_ROOT } from '../src/paths.js';
+import type { Modality } from '../src/media.js';
+import { packageRoot } from '../src/paths.js';
 import {
   CASE_LIMIT_MS,
   FUZZ_TARGETS,
@@ -157,7 +157,7 @@ async function cliChecks(o: Options, target: FuzzTarget, results: CaseResult[], 
   }
   chosen.push(...byOutcome('decoded').slice(0, 2));
   const dir = await mkdtemp(path.join(tmpdir(), 'lcodec-fuzz-'));
-  const cli = path.join(PACKAGE_ROOT, 'dist', 'src', 'cli', 'main.js');
+  const cli = path.join(packageRoot(), 'dist', 'src', 'cli', 'main.js');
   const problems: string[] = [];
   try {
     for (const r of chosen) {

@@ -13,7 +13,7 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
-import { PACKAGE_ROOT } from '../src/paths.js';
+import { packageRoot } from '../src/paths.js';
 
 interface Run {
   ok: boolean;
@@ -37,7 +37,7 @@ const BUDGET_MB: Record<string, number> = { '4000x3000': 1536, '8000x6000': 1100
 
 /** A photo-like test image: the bundled sample scaled up, with fine texture so tiles differ. */
 async function makeImage(file: string, width: number, height: number): Promise<void> {
-  const base = await sharp(path.join(PACKAGE_ROOT, 'samples', 'landscape.png'))
+  const base = await sharp(path.join(packageRoot(), 'samples', 'landscape.png'))
     .resize(width, height, { fit: 'fill', kernel: 'cubic' })
     .removeAlpha()
     .raw()
@@ -52,8 +52,8 @@ async function makeImage(file: string, width: number, height: number): Promise<v
 }
 
 function runCli(args: string[], rssFile: string): Promise<Run> {
-  const cli = path.join(PACKAGE_ROOT, 'dist', 'src', 'cli', 'main.js');
-  const preload = path.join(PACKAGE_ROOT, 'bench', 'max-rss.cjs');
+  const cli = path.join(packageRoot(), 'dist', 'src', 'cli', 'main.js');
+  const preload = path.join(packageRoot(), 'bench', 'max-rss.cjs');
   const t0 = performance.now();
   return new Promise((resolve) => {
     execFile(process.execPath, ['-r', preload, cli, ...args], { env: { ...process.env, LCODEC_MAX_RSS_FILE: rssFile }, maxBuffer: 1 << 20 }, async (err, stdout, stderr) => {

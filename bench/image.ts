@@ -6,10 +6,11 @@
  */
 import { join } from 'node:path';
 import { getCodec } from '../codecs/registry.js';
-import type { Codec, RgbImage } from '../codecs/types.js';
+import type { RgbImage } from '../src/media.js';
+import type { Codec } from '../codecs/types.js';
 import { readImage } from '../src/io/image.js';
 import { psnr } from '../src/metrics/image.js';
-import { PACKAGE_ROOT, sharedDataDir } from '../src/paths.js';
+import { packageRoot, sharedDataDir } from '../src/paths.js';
 
 export interface CodecTiming {
   quality: number;
@@ -22,7 +23,7 @@ export interface CodecTiming {
 
 export function benchImagePath(): string {
   const data = sharedDataDir();
-  return data ? join(data, 'images', 'kodak', 'kodim23.png') : join(PACKAGE_ROOT, 'samples', 'landscape.png');
+  return data ? join(data, 'images', 'kodak', 'kodim23.png') : join(packageRoot(), 'samples', 'landscape.png');
 }
 
 async function timeIt<T>(fn: () => Promise<T>, repeats: number): Promise<{ value: T; s: number }> {
@@ -68,5 +69,5 @@ export async function benchImages(models: string[], baselines: string[], repeats
     const codec = await getCodec(name, 'image');
     base[name] = await benchCodec(codec, img, middleQuality(codec), repeats);
   }
-  return { file: path.startsWith(PACKAGE_ROOT) ? path.slice(PACKAGE_ROOT.length + 1) : path.split('/').slice(-3).join('/'), image, baselines: base };
+  return { file: path.startsWith(packageRoot()) ? path.slice(packageRoot().length + 1) : path.split('/').slice(-3).join('/'), image, baselines: base };
 }

@@ -25,7 +25,7 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { getCodec } from '../codecs/registry.js';
-import type { VideoFrame } from '../codecs/types.js';
+import type { VideoFrame } from '../src/media.js';
 import { bdRateOf } from '../src/eval/runner.js';
 import type { EvalPoint } from '../src/eval/types.js';
 import { collectVideo, readVideo } from '../src/io/video.js';

@@ -9,9 +9,10 @@
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { getCodec } from '../codecs/registry.js';
-import type { Codec, Video } from '../codecs/types.js';
+import type { Video } from '../src/media.js';
+import type { Codec } from '../codecs/types.js';
 import { collectVideo, readVideo } from '../src/io/video.js';
-import { loadModel } from '../src/models.js';
+import { loadModel } from '../codecs/models.js';
 import { sharedDataDir } from '../src/paths.js';
 
 const args = process.argv.slice(2);

@@ -3,12 +3,15 @@
  * its capabilities declared (modality, accepted qualities, what it needs installed) and a
  * factory. Evaluation, the CLI and the library look codecs up here and never special-case one.
  *
- * Learned codecs join with `registerCodec({ name: 'hyperprior-mse', kind: 'learned', ... })`.
+ * The classical baselines are entries from the start; installed learned models (models.ts) join
+ * on first use of the registry (`learnedEntries`), so importing it reads no file and a damaged
+ * model card makes only that model unavailable. Others add codecs with `registerCodec`.
  */
-import { UsageError } from '../src/errors.js';
-import { listModels, loadModel } from '../src/models.js';
-import { AUDIO_BASELINE_ENTRIES, IMAGE_BASELINES, VIDEO_BASELINES } from './baselines/index.js';
-import type { Codec, Modality } from './types.js';
+import { InputError, UsageError } from '../src/errors.js';
+import { installedModels, loadModel } from './models.js';
+import { AUDIO_BASELINE_ENTRIES, IMAGE_BASELINE_ENTRIES, VIDEO_BASELINE_ENTRIES } from './baselines/index.js';
+import type { Modality } from '../src/media.js';
+import type { Codec } from './types.js';
 
 /** What a codec declares about itself, without creating it. */
 export interface CodecInfo {
@@ -45,13 +48,14 @@ export interface CodecEntry<M extends Modality = Modality> extends CodecInfo {
 
 /**
  * Keyed by modality and name: one name may serve several modalities with different codecs
- * behind it (SPEC: `x265` is HEVC intra for images and HEVC for video).
+ * behind it (`x265` is HEVC intra for images and HEVC for video, docs/BASELINES.md).
  */
 const entries = new Map<string, CodecEntry>();
 const key = (modality: Modality, name: string) => `${modality}/${name}`;
 
 /** Adds a codec. A (modality, name) pair can be registered once unless `replace` is set. */
 export function registerCodec(entry: CodecEntry, options: { replace?: boolean } = {}): void {
+  findLearned();
   if (!/^[a-z0-9][a-z0-9._-]*$/.test(entry.name)) {
     throw new RangeError(`codec name must be lower-case letters, digits, '.', '_' or '-': ${JSON.stringify(entry.name)}`);
   }
@@ -62,6 +66,7 @@ export function registerCodec(entry: CodecEntry, options: { replace?: boolean } 
 
 /** All registered codecs (optionally of one modality), in registration order. */
 export function listCodecs(modality?: Modality): CodecInfo[] {
+  findLearned();
   return [...entries.values()]
     .filter((e) => modality === undefined || e.modality === modality)
     .map(({ name, modality: m, kind, description, qualityRange, qualityValues, requires }) => ({
@@ -81,8 +86,11 @@ export function listCodecs(modality?: Modality): CodecInfo[] {
  * ambiguous (UsageError).
  */
 export function getCodecEntry(name: string, modality?: Modality): CodecEntry {
+  findLearned();
   const matches = [...entries.values()].filter((e) => e.name === name);
   if (matches.length === 0) {
+    const problem = unavailable.get(name);
+    if (problem !== undefined) throw new InputError(`model ${name} is unavailable: ${problem}`);
     const known = [...new Set([...entries.values()].map((e) => e.name))];
     throw new UsageError(`unknown codec ${JSON.stringify(name)}; known: ${known.join(', ')}`);
   }
@@ -127,7 +135,11 @@ const LEARNED_REVISION: Record<string, number> = { image: 1, audio: 2, video: 1 
 /** Installed learned models (models/<name>/card.json), under their model name. The version
  * is the weights hash and the bitstream revision, so cached evaluation results follow both. */
 function learnedEntries(): CodecEntry[] {
-  return listModels().flatMap((card) => {
+  return installedModels().flatMap(({ name, card, problem }) => {
+    if (!card) {
+      unavailable.set(name, problem);
+      return [];
+    }
     const revision = LEARNED_REVISION[card.modality] ?? 1;
     const entry: CodecEntry = {
       name: card.name,
@@ -154,16 +166,31 @@ function learnedEntries(): CodecEntry[] {
 }
 
 /**
- * Codecs every process (and every eval worker thread) knows from importing this module.
- * Codecs added later with registerCodec() exist only in the thread that added them, so
- * evaluation runs those in the calling thread.
+ * Codecs every process (and every eval worker thread) knows without being told: the baselines
+ * and the installed models. Codecs added later with registerCodec() exist only in the thread
+ * that added them, so evaluation runs those in the calling thread.
  */
-const BUILTIN: readonly CodecEntry[] = [...IMAGE_BASELINES, ...VIDEO_BASELINES, ...AUDIO_BASELINE_ENTRIES, ...learnedEntries()];
+const BUILTIN = new Set<CodecEntry>([...IMAGE_BASELINE_ENTRIES, ...VIDEO_BASELINE_ENTRIES, ...AUDIO_BASELINE_ENTRIES]);
 
-for (const entry of BUILTIN) registerCodec(entry);
+for (const entry of BUILTIN) entries.set(key(entry.modality, entry.name), entry);
+
+let learnedFound = false;
+/** Model folders whose card is missing or damaged, with the reason. */
+const unavailable = new Map<string, string>();
+
+/** Adds the installed learned models, once, on the registry's first use. */
+function findLearned(): void {
+  if (learnedFound) return;
+  learnedFound = true;
+  for (const entry of learnedEntries()) {
+    BUILTIN.add(entry);
+    registerCodec(entry);
+  }
+}
 
 /** Whether `name` (for `modality`) is a built-in entry (known to worker threads), not one added at run time. */
 export function isBuiltinCodec(name: string, modality?: Modality): boolean {
+  findLearned();
   const entry = modality ? entries.get(key(modality, name)) : [...entries.values()].find((e) => e.name === name);
-  return entry !== undefined && BUILTIN.includes(entry);
+  return entry !== undefined && BUILTIN.has(entry);
 }

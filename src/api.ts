@@ -13,14 +13,15 @@
 import { readFile } from 'node:fs/promises';
 import { LearnedAudioCodec } from '../codecs/audio/index.js';
 import { LearnedImageCodec } from '../codecs/image/index.js';
-import { MAX_IMAGE_PIXELS, type Audio, type Codec, type Modality, type Picture, type RgbImage, type Video } from '../codecs/types.js';
+import { MAX_IMAGE_PIXELS, type Audio, type Modality, type Picture, type RgbImage, type Video } from './media.js';
+import { type Codec } from '../codecs/types.js';
 import { readVideo } from './io/video.js';
 import { type Container, CorruptFileError, looksLikeContainer, readContainer, UnsupportedFileError } from './container/index.js';
 import { InputError, UsageError } from './errors.js';
 import { describeNonAudio, readAudio, SNIFF_BYTES, writeWav, writeWavChunks } from './io/audio.js';
 import { readFileHead, sniffModality } from './io/detect.js';
 import { NotAnImageError, readImage } from './io/image.js';
-import { DEFAULT_MODEL, DEFAULT_QUALITIES, listModels, loadModel } from './models.js';
+import { DEFAULT_MODEL, DEFAULT_QUALITIES, installedModels, loadModel } from '../codecs/models.js';
 import type { RuntimeOptions } from './runtime/onnx.js';
 
 export interface EncodeOptions extends RuntimeOptions {
@@ -154,9 +155,9 @@ export async function encode(input: EncodeInput, opts: EncodeOptions = {}): Prom
  * lcodec lacks is bad input (InputError, exit code 2), not a usage error.
  */
 function codecForFile(header: Container, opts: RuntimeOptions): Codec {
-  if (!listModels().some((m) => m.name === header.model)) {
-    throw new InputError(`file was made by model '${header.model}', which is not installed (see \`lcodec models\`)`);
-  }
+  const installed = installedModels().find((m) => m.name === header.model);
+  if (!installed) throw new InputError(`file was made by model '${header.model}', which is not installed (see \`lcodec models\`)`);
+  if (installed.problem) throw new InputError(`file was made by model '${header.model}', which is unavailable here: ${installed.problem}`);
   const codec = loadModel(header.model, opts);
   if (codec.modality !== header.modality) throw new InputError(`file says ${header.modality} but model ${header.model} codes ${codec.modality}`);
   return codec;

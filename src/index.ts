@@ -1,11 +1,12 @@
 /** lcodec public API. */
 export { VERSION } from './version.js';
 export { encode, decode, decodeAudioToWav, inspect, type EncodeOptions, type EncodeInput, type DecodedMedia, type FileInfo } from './api.js';
-export { loadModel, listModels, type ModelCard } from './models.js';
+export { loadModel, listModels, installedModels, type ModelCard, type InstalledModel } from '../codecs/models.js';
 export { LearnedAudioCodec } from '../codecs/audio/index.js';
 export { InputError, UsageError } from './errors.js';
 export { CorruptFileError, UnsupportedFileError } from './container/index.js';
-export type { Codec, ImageCodec, RgbImage, Picture, Audio, AudioCodec, Video, VideoCodec, VideoFrame, YuvFrame, Modality } from '../codecs/types.js';
+export type { RgbImage, Picture, Audio, Video, VideoFrame, YuvFrame, Modality } from './media.js';
+export type { Codec, ImageCodec, AudioCodec, VideoCodec } from '../codecs/types.js';
 
 // Audio: I/O, metrics (docs/METRICS.md) and the classical baselines.
 export {

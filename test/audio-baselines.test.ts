@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AUDIO_BASELINES, PCM_TAG, aacEncodeRate, mp3EncodeRate } from '../codecs/baselines/audio.js';
-import type { Audio } from '../codecs/types.js';
+import type { Audio } from '../src/media.js';
 import { InputError } from '../src/errors.js';
 import { audioDuration, detectAudioFormat, readAudio } from '../src/io/audio.js';
 import { audioMetrics, kbps } from '../src/metrics/audio.js';

@@ -9,13 +9,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LearnedAudioCodec } from '../codecs/audio/index.js';
 import { CHUNK_FRAMES, chunkLayout } from '../codecs/audio/hyperprior.js';
-import type { Audio } from '../codecs/types.js';
+import type { Audio } from '../src/media.js';
 import { decode, decodeAudioToWav, encode, inspect } from '../src/api.js';
 import { CorruptFileError, readContainer } from '../src/container/index.js';
 import { InputError } from '../src/errors.js';
 import { readAudio, resample, resampleChunks, writeWav } from '../src/io/audio.js';
 import { melDistance, snr } from '../src/metrics/audio.js';
-import { loadModel } from '../src/models.js';
+import { loadModel } from '../codecs/models.js';
 import { musicLike } from './helpers/signals.js';
 
 const MODEL = 'audio-hyperprior';

@@ -16,7 +16,7 @@ import {
 } from '../codecs/audio/highband.js';
 import { CorruptFileError, readContainer, writeContainer } from '../src/container/index.js';
 import { melDistance } from '../src/metrics/audio.js';
-import { loadModel } from '../src/models.js';
+import { loadModel } from '../codecs/models.js';
 import { musicLike, noise } from './helpers/signals.js';
 
 function analyse(x: Float32Array, rate: number, piece = x.length): Int8Array {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Audio } from '../codecs/types.js';
+import type { Audio } from '../src/media.js';
 import { InputError } from '../src/errors.js';
 import {
   detectAudioFormat,

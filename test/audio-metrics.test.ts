@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Audio } from '../codecs/types.js';
+import type { Audio } from '../src/media.js';
 import { InputError } from '../src/errors.js';
 import { audioMetrics, kbps, melDistance, siSdr, snr, stftDistance } from '../src/metrics/audio.js';
 import { RealFft } from '../src/metrics/fft.js';

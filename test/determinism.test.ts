@@ -8,9 +8,9 @@ import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { LearnedImageCodec } from '../codecs/image/index.js';
 import { quantizeZ, tileGrid, type TileLatents } from '../codecs/image/hyperprior.js';
-import type { RgbImage } from '../codecs/types.js';
+import type { RgbImage } from '../src/media.js';
 import { readContainer } from '../src/container/index.js';
-import { loadModel } from '../src/models.js';
+import { loadModel } from '../codecs/models.js';
 import type { RuntimeOptions } from '../src/runtime/onnx.js';
 import { ROOT } from './helpers/cli.js';
 

@@ -28,7 +28,7 @@ import {
 import { decode, decodeAudioToWav } from '../src/api.js';
 import { readContainer, writeContainer, type Container } from '../src/container/index.js';
 import { InputError } from '../src/errors.js';
-import { listModels, loadModel } from '../src/models.js';
+import { listModels, loadModel } from '../codecs/models.js';
 import type { LearnedAudioCodec } from '../codecs/audio/index.js';
 import { ensureBuilt, runCli } from './helpers/cli.js';
 

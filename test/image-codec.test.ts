@@ -12,12 +12,12 @@ import { decode, encode, inspect } from '../src/api.js';
 import { evaluate } from '../src/eval/runner.js';
 import { readImage } from '../src/io/image.js';
 import { psnr } from '../src/metrics/image.js';
-import { PACKAGE_ROOT, sharedDataDir } from '../src/paths.js';
+import { packageRoot, sharedDataDir } from '../src/paths.js';
 import { readdirSync } from 'node:fs';
 
 const run = promisify(execFile);
-const CLI = join(PACKAGE_ROOT, 'dist', 'src', 'cli', 'main.js');
-const SAMPLE = join(PACKAGE_ROOT, 'samples', 'landscape.png');
+const CLI = join(packageRoot(), 'dist', 'src', 'cli', 'main.js');
+const SAMPLE = join(packageRoot(), 'samples', 'landscape.png');
 const tmp = mkdtempSync(join(tmpdir(), 'lcodec-image-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { msSsim, MS_SSIM_MIN_SIDE, mse, psnr, ssim } from '../src/metrics/image.js';
 import { addNoise, blockMean, syntheticImage } from './helpers/synthetic.js';
-import type { RgbImage } from '../codecs/types.js';
+import type { RgbImage } from '../src/media.js';
 
 /**
  * Reference values made once by test/reference/metric_reference.py (Debian's /usr/bin/python3:

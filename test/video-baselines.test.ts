@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createX264Video, createX265Video, type VideoBaseline } from '../codecs/baselines/video.js';
 import { getCodec, getCodecEntry, listCodecs } from '../codecs/registry.js';
-import type { Video, VideoFrame } from '../codecs/types.js';
+import type { Video, VideoFrame } from '../src/media.js';
 import { InputError, UsageError } from '../src/errors.js';
 import { collectVideo, readVideo } from '../src/io/video.js';
 import { videoMetrics } from '../src/metrics/video.js';

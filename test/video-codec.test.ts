@@ -9,14 +9,14 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LearnedVideoCodec } from '../codecs/video/index.js';
-import type { Video, VideoFrame } from '../codecs/types.js';
+import type { Video, VideoFrame } from '../src/media.js';
 import { decode, encode, inspect } from '../src/api.js';
 import { readContainer, writeContainer } from '../src/container/index.js';
 import { InputError } from '../src/errors.js';
 import { collectVideo, readVideo, writeVideo } from '../src/io/video.js';
 import { videoMetrics } from '../src/metrics/video.js';
-import { loadModel } from '../src/models.js';
-import { PACKAGE_ROOT } from '../src/paths.js';
+import { loadModel } from '../codecs/models.js';
+import { packageRoot } from '../src/paths.js';
 import { ensureBuilt, runCli } from './helpers/cli.js';
 
 const MODEL = 'video-sem';
@@ -27,7 +27,7 @@ const H = 128;
 async function pan(count: number, dx: number): Promise<Video & { frames: VideoFrame[] }> {
   const frames: VideoFrame[] = [];
   for (let t = 0; t < count; t++) {
-    const data = await sharp(path.join(PACKAGE_ROOT, 'samples', 'landscape.png'))
+    const data = await sharp(path.join(packageRoot(), 'samples', 'landscape.png'))
       .extract({ left: 100 + t * dx, top: 120, width: W, height: H })
       .removeAlpha()
       .raw()

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Video } from '../codecs/types.js';
+import type { Video } from '../src/media.js';
 import { UsageError } from '../src/errors.js';
 import { evaluateWithStats } from '../src/eval/runner.js';
 import { collectVideo, readVideo } from '../src/io/video.js';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Video, VideoFrame } from '../codecs/types.js';
+import type { Video, VideoFrame } from '../src/media.js';
 import { InputError } from '../src/errors.js';
 import { sniffModality } from '../src/io/detect.js';
 import { encodeWav } from '../src/io/wav.js';

@@ -14,7 +14,8 @@ import { CorruptFileError, readContainer, writeContainer } from '../../src/conta
 import { InputError } from '../../src/errors.js';
 import { assertAudio, fitLength, readAudioChunks, resample, resampleChunks } from '../../src/io/audio.js';
 import type { RuntimeOptions } from '../../src/runtime/onnx.js';
-import type { Audio, AudioCodec } from '../types.js';
+import type { Audio } from '../../src/media.js';
+import type { AudioCodec } from '../types.js';
 import { loadAudioModelFiles } from './bundle.js';
 import { decodeLevels, encodeLevels, HighbandAnalyser, highbandFrames, highbandLayout, HighbandSynthesiser, type HighbandLayout } from './highband.js';
 import { AudioHyperpriorModel, CHUNK_FRAMES, chunkLayout, type ChunkStreams } from './hyperprior.js';

@@ -21,7 +21,8 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Audio, Codec } from '../types.js';
+import type { Audio } from '../../src/media.js';
+import type { Codec } from '../types.js';
 import { InputError } from '../../src/errors.js';
 import { assertAudio, decodePcm, fitLength, interleave, rawPcmInputOptions } from '../../src/io/audio.js';
 import { FfmpegError, probeAudio, resampleFilter, runFfmpeg } from '../../src/io/ffmpeg.js';

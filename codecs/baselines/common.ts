@@ -1,5 +1,6 @@
 /** What every image baseline shares beyond the `Codec` interface. */
-import type { ImageCodec, RgbImage } from '../types.js';
+import type { RgbImage } from '../../src/media.js';
+import type { ImageCodec } from '../types.js';
 
 export interface BaselineImageCodec extends ImageCodec {
   /** Every integer quality in this inclusive range is accepted; `qualities` is the default RD sweep. */

@@ -1,4 +1,7 @@
-/** The classical image baselines, as registry entries (see ../registry.ts). */
+/**
+ * The classical baselines of every modality as registry entries (see ../registry.ts):
+ * `*_BASELINE_ENTRIES` are entries, created on demand; `AUDIO_BASELINES` (audio.ts) are codecs.
+ */
 import type { CodecEntry } from '../registry.js';
 import type { BaselineImageCodec } from './common.js';
 import { createAvif, createJpeg, createWebp } from './sharp-codecs.js';
@@ -32,7 +35,7 @@ const imageBaseline = (
   version: async () => (await create()).config,
 });
 
-export const IMAGE_BASELINES: readonly CodecEntry<'image'>[] = [
+export const IMAGE_BASELINE_ENTRIES: readonly CodecEntry<'image'>[] = [
   imageBaseline('jpeg', 'JPEG (libjpeg-style baseline, 4:2:0, IJG quality 1–100) via sharp', [1, 100], 'sharp', () => createJpeg()),
   imageBaseline('jpeg-444', 'JPEG without chroma subsampling (4:4:4) via sharp', [1, 100], 'sharp', () =>
     createJpeg({ subsampling: '4:4:4' }),
@@ -56,7 +59,7 @@ const videoBaseline = (name: 'x264' | 'x265', create: () => Promise<VideoBaselin
 });
 
 /** The classical video baselines (low-delay x264 / x265; see video.ts). */
-export const VIDEO_BASELINES: readonly CodecEntry<'video'>[] = [
+export const VIDEO_BASELINE_ENTRIES: readonly CodecEntry<'video'>[] = [
   videoBaseline('x264', () => createX264Video()),
   videoBaseline('x265', () => createX265Video()),
 ];

@@ -8,7 +8,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError } from '../../src/errors.js';
-import type { RgbImage } from '../types.js';
+import type { RgbImage } from '../../src/media.js';
 import { type BaselineImageCodec, checkImage, checkQuality, sweep } from './common.js';
 import { ffmpegPath, requireFfmpegCodec, runTool, withTempDir } from './tools.js';
 

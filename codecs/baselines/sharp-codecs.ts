@@ -4,7 +4,7 @@
  */
 import sharp, { type OutputInfo, type Sharp } from 'sharp';
 import { InputError } from '../../src/errors.js';
-import type { RgbImage } from '../types.js';
+import type { RgbImage } from '../../src/media.js';
 import { type BaselineImageCodec, checkImage, checkQuality, sweep } from './common.js';
 
 type Configure = (pipeline: Sharp, quality: number) => Sharp;

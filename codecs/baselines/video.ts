@@ -21,7 +21,8 @@
  * filter; x265 is told not to write its own (`info=0`). Frame rate and size travel in the
  * parameter sets (VUI timing), so `decode` needs nothing else.
  */
-import type { Codec, Video, VideoFrame } from '../types.js';
+import type { Video, VideoFrame } from '../../src/media.js';
+import type { Codec } from '../types.js';
 import { InputError } from '../../src/errors.js';
 import { FfmpegError, probeVideo, runFfmpeg, streamFfmpeg } from '../../src/io/ffmpeg.js';
 import { checkVideoShape, videoFrames } from '../../src/io/video.js';

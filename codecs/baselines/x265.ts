@@ -11,7 +11,7 @@
  * Quality q ↔ QP = 51 − q (higher = better, as everywhere in lcodec).
  */
 import { InputError } from '../../src/errors.js';
-import type { RgbImage } from '../types.js';
+import type { RgbImage } from '../../src/media.js';
 import { type BaselineImageCodec, checkImage, checkQuality } from './common.js';
 import { ffmpegPath, requireFfmpegCodec, runTool } from './tools.js';
 import { rgbToYcbcr444, ycbcr444ToRgb } from './ycbcr.js';

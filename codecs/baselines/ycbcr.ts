@@ -3,7 +3,7 @@
  * the "JPEG" / JFIF convention that BPG uses by default (`bpgenc -c ycbcr`). Done here
  * rather than in ffmpeg so that no limited-range (16–235) step can sneak into the round trip.
  */
-import type { RgbImage } from '../types.js';
+import type { RgbImage } from '../../src/media.js';
 
 const KR = 0.299;
 const KB = 0.114;

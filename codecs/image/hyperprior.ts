@@ -17,7 +17,8 @@ import { indexFromThresholds } from '../../entropy/index.js';
 import { CorruptFileError } from '../../src/container/index.js';
 import { InputError } from '../../src/errors.js';
 import { getSession, ort, run1, type RuntimeOptions } from '../../src/runtime/onnx.js';
-import { MAX_IMAGE_PIXELS, type ImageCodec, type RgbImage } from '../types.js';
+import { MAX_IMAGE_PIXELS, type RgbImage } from '../../src/media.js';
+import { type ImageCodec } from '../types.js';
 import type { ModelFiles } from './bundle.js';
 import { LatentCoder } from './latent-coding.js';
 

@@ -6,7 +6,8 @@
 import { CorruptFileError, readContainer, writeContainer } from '../../src/container/index.js';
 import { InputError } from '../../src/errors.js';
 import type { RuntimeOptions } from '../../src/runtime/onnx.js';
-import type { ImageCodec, Picture, RgbImage } from '../types.js';
+import type { Picture, RgbImage } from '../../src/media.js';
+import type { ImageCodec } from '../types.js';
 import { loadImageModelFiles } from './bundle.js';
 import { HyperpriorImageCodec, TILE, checkTile, type HyperpriorPayload, type TileStreams } from './hyperprior.js';
 import { decodePlane, encodePlane } from './plane.js';

@@ -17,7 +17,8 @@ import { loadImageModelFiles } from '../image/bundle.js';
 import {
   HyperpriorImageCodec, TILE, checkTile, dequantize, quantizeAround, tileDims, tileGrid, type Rect, type TileStreams,
 } from '../image/hyperprior.js';
-import { MAX_IMAGE_PIXELS, type Video, type VideoCodec, type VideoFrame } from '../types.js';
+import { MAX_IMAGE_PIXELS, type Video, type VideoFrame } from '../../src/media.js';
+import { type VideoCodec } from '../types.js';
 import { loadTemporalBundle, TemporalModel } from './temporal.js';
 
 /** Sections a container can hold, and so frames × tiles × 2 at most. */

@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { Modality } from '../../codecs/types.js';
+import type { Modality } from '../media.js';
 import { InputError, UsageError } from '../errors.js';
 import { detectFileModality } from '../io/detect.js';
 

@@ -3,7 +3,7 @@
  * item against its original, which keys an RD point has, and which metrics get a BD-rate.
  * Image, audio and video plug in here with their own loaders and metrics; the runner is generic.
  */
-import type { Audio, MediaByModality, Modality, RgbImage, Video } from '../../codecs/types.js';
+import type { Audio, MediaByModality, Modality, RgbImage, Video } from '../media.js';
 import { InputError } from '../errors.js';
 import { audioDuration, readAudio } from '../io/audio.js';
 import { readImage } from '../io/image.js';

@@ -4,7 +4,7 @@
  * they take parsed data and return text; the CLI does the file I/O.
  */
 import type { EvalPoint, EvalResults } from './types.js';
-import type { Modality } from '../../codecs/types.js';
+import type { Modality } from '../media.js';
 import { InputError } from '../errors.js';
 import { decimalsFor, escapeXml, finite, formatFixed } from './format.js';
 import { compareKeys, isDistortionMetric, metricInfo } from './metric-info.js';

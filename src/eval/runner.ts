@@ -4,7 +4,7 @@
  * threads; every per-item measurement is cached on disk, so a re-run only computes what
  * changed (new items, codecs, qualities, or a codec whose version/config changed).
  */
-import type { Modality } from '../../codecs/types.js';
+import type { Modality } from '../media.js';
 import { acceptedQualities, acceptsQuality, getCodec, getCodecEntry, isBuiltinCodec, listCodecs } from '../../codecs/registry.js';
 import { UsageError } from '../errors.js';
 import { bdRate } from './bdrate.js';

@@ -3,7 +3,8 @@
  * same way inside a worker thread and in the main thread.
  */
 import { getCodec } from '../../codecs/registry.js';
-import type { Codec, Modality } from '../../codecs/types.js';
+import type { Modality } from '../media.js';
+import type { Codec } from '../../codecs/types.js';
 import type { Measurement } from './cache.js';
 import { InputError } from '../errors.js';
 import { modalityEval } from './modalities.js';

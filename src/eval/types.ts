@@ -1,5 +1,5 @@
 /** The `lcodec eval` results (SPEC: "eval results JSON"; keep these keys). */
-import type { Modality } from '../../codecs/types.js';
+import type { Modality } from '../media.js';
 
 /**
  * One rate–distortion point of one codec: its quality setting and the means over all items.

@@ -11,7 +11,7 @@ import { open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { basename, dirname, join } from 'node:path';
 import * as wavDecoder from 'wav-decoder';
-import type { Audio } from '../../codecs/types.js';
+import type { Audio } from '../media.js';
 import { InputError } from '../errors.js';
 import { SNIFF_BYTES, describeNonAudio, detectAudioFormat, readFileHead } from './detect.js';
 import { type AudioStreamInfo, FfmpegError, probeAudio, resampleFilter, runFfmpeg, streamFfmpeg } from './ffmpeg.js';

@@ -1,6 +1,6 @@
 /** Which modality a file holds, and which audio format, from its first bytes (not its name). */
 import { open } from 'node:fs/promises';
-import type { Modality } from '../../codecs/types.js';
+import type { Modality } from '../media.js';
 
 const ascii = (b: Uint8Array, at: number, s: string): boolean =>
   b.length >= at + s.length && [...s].every((ch, i) => b[at + i] === ch.charCodeAt(0));

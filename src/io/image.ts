@@ -18,7 +18,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import sharp, { type Metadata, type OutputInfo } from 'sharp';
-import { MAX_IMAGE_PIXELS, type Picture, type RgbImage } from '../../codecs/types.js';
+import { MAX_IMAGE_PIXELS, type Picture, type RgbImage } from '../media.js';
 import { InputError } from '../errors.js';
 import { writeFileAtomic } from './files.js';
 

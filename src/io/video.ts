@@ -33,7 +33,7 @@ import { mkdtemp, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, extname, join } from 'node:path';
 import { once } from 'node:events';
-import type { Video, VideoFrame } from '../../codecs/types.js';
+import type { Video, VideoFrame } from '../media.js';
 import { InputError } from '../errors.js';
 import { readFileHead, sniffModality } from './detect.js';
 import { FfmpegError, type VideoStreamInfo, probeVideo, runFfmpeg, streamFfmpeg } from './ffmpeg.js';

@@ -2,7 +2,7 @@
  * RIFF/WAVE: a header inspector (to pick a decoder and give clear errors) and a small writer.
  * Decoding the samples themselves is wav-decoder's job (see audio.ts).
  */
-import type { Audio } from '../../codecs/types.js';
+import type { Audio } from '../media.js';
 import { InputError } from '../errors.js';
 
 export const WAVE_FORMAT_PCM = 0x0001;

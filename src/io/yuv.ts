@@ -23,9 +23,9 @@
  * Planes are stored back to back in one buffer, Y then Cb then Cr: ffmpeg's `rawvideo`
  * layout for `yuv420p` / `yuv444p`, and a Y4M frame's payload.
  */
-import type { RgbImage, VideoFrame, YuvFrame } from '../../codecs/types.js';
+import type { RgbImage, VideoFrame, YuvFrame } from '../media.js';
 
-export type { YuvFrame } from '../../codecs/types.js';
+export type { YuvFrame } from '../media.js';
 export type ChromaFormat = YuvFrame['chroma'];
 
 const KR = 0.299;

@@ -10,7 +10,7 @@
  * (for the spectral distances this equals DAC's L1 mean over channels × bins × frames).
  * Glossary: r = reference samples, t = test samples, |X| = STFT magnitude.
  */
-import type { Audio } from '../../codecs/types.js';
+import type { Audio } from '../media.js';
 import { InputError } from '../errors.js';
 import { applyMel, cachedMelFilterbank, forEachStftMagnitudePair } from './spectral.js';
 

@@ -13,7 +13,7 @@
  *   on both ends and every 2×2 cell is divided by 4, which keeps the numbers identical to
  *   pytorch_msssim's. The shorter side must exceed 160 px (4 halvings of an 11-px window).
  */
-import type { RgbImage } from '../../codecs/types.js';
+import type { RgbImage } from '../media.js';
 
 const WINDOW_SIZE = 11;
 const WINDOW_SIGMA = 1.5;

@@ -16,7 +16,7 @@
  * A frame identical to its original counts as 100 dB (PSNR_CAP), so that one perfect frame
  * does not make a clip's mean infinite (HM caps likewise).
  */
-import type { Video, VideoFrame } from '../../codecs/types.js';
+import type { Video, VideoFrame } from '../media.js';
 import { videoFrames } from '../io/video.js';
 import { frameLuma } from '../io/yuv.js';
 import { MS_SSIM_MIN_SIDE, msSsim, mse } from './image.js';

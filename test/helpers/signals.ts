@@ -2,7 +2,7 @@
  * Deterministic test signals built only from integer arithmetic and IEEE +, −, ×, ÷ in a fixed
  * order, so that test/reference/audio_metrics_reference.py reproduces them bit for bit.
  */
-import type { Audio } from '../../codecs/types.js';
+import type { Audio } from '../../src/media.js';
 
 /** White noise in [-1, 1) from xorshift32. */
 export function noise(seed: number, n: number): Float64Array {

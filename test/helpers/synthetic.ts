@@ -2,7 +2,7 @@
  * Deterministic synthetic test images. Integer-only arithmetic so that
  * test/reference/metric_reference.py produces exactly the same pixels in Python.
  */
-import type { RgbImage } from '../../codecs/types.js';
+import type { RgbImage } from '../../src/media.js';
 
 /** xorshift32 generator; returns the next state (an unsigned 32-bit integer). */
 export function xorshift32(state: number): number {

@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
-import type { VideoFrame } from '../../codecs/types.js';
+import type { VideoFrame } from '../../src/media.js';
 import { SHARED_DATA } from './data.js';
 import { xorshift32 } from './synthetic.js';
 

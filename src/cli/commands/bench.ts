@@ -7,7 +7,7 @@ import { cpus } from 'node:os';
 import { benchEntropy } from '../../../bench/entropy.js';
 import { benchImages } from '../../../bench/image.js';
 import { UsageError } from '../../errors.js';
-import { listModels } from '../../models.js';
+import { listModels } from '../../../codecs/models.js';
 
 export function registerBench(program: Command): void {
   program

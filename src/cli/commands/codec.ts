@@ -8,7 +8,7 @@ import { UsageError } from '../../errors.js';
 import { checkOutput, writeFileAtomic } from '../../io/files.js';
 import { encodePng } from '../../io/image.js';
 import { writeVideo } from '../../io/video.js';
-import { listModels } from '../../models.js';
+import { installedModels } from '../../../codecs/models.js';
 import type { Device, RuntimeOptions } from '../../runtime/onnx.js';
 
 interface RuntimeFlags {
@@ -169,17 +169,22 @@ export function registerCodecCommands(program: Command): void {
 
   program
     .command('models')
-    .description('installed models with their cards')
+    .description('installed models with their cards (a model whose card is missing or damaged: one line saying why)')
     .option('--json', 'print the cards as JSON')
     .action((o: { json?: boolean }) => {
-      const cards = listModels();
+      const models = installedModels();
       if (o.json) {
-        process.stdout.write(JSON.stringify(cards, null, 2) + '\n');
+        const out = models.map((m) => m.card ?? { name: m.name, unavailable: m.problem });
+        process.stdout.write(JSON.stringify(out, null, 2) + '\n');
         return;
       }
-      for (const c of cards) {
-        const q = c.qualities ? `qualities ${c.qualities[0]}..${c.qualities[c.qualities.length - 1]}` : '';
-        process.stdout.write(`${c.name}\t${c.modality}\t${q}\t${c.architecture ?? ''}\n`);
+      for (const { name, card, problem } of models) {
+        if (!card) {
+          process.stdout.write(`${name}\tunavailable: ${problem}\n`);
+          continue;
+        }
+        const q = card.qualities ? `qualities ${card.qualities[0]}..${card.qualities[card.qualities.length - 1]}` : '';
+        process.stdout.write(`${card.name}\t${card.modality}\t${q}\t${card.architecture ?? ''}\n`);
       }
     });
 }

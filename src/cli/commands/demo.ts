@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { decode, encode, inspect } from '../../api.js';
 import { readImage } from '../../io/image.js';
 import { msSsim, psnr } from '../../metrics/image.js';
-import { DEFAULT_MODEL, DEFAULT_QUALITY } from '../../models.js';
-import { PACKAGE_ROOT } from '../../paths.js';
+import { DEFAULT_MODEL, DEFAULT_QUALITY } from '../../../codecs/models.js';
+import { packageRoot } from '../../paths.js';
 
 export function registerDemo(program: Command): void {
   program
@@ -14,7 +14,7 @@ export function registerDemo(program: Command): void {
     .option('-m, --model <name>', 'model', DEFAULT_MODEL.image)
     .option('-q, --quality <n>', 'quality index', String(DEFAULT_QUALITY))
     .action(async (o: { model: string; quality: string }) => {
-      const file = join(PACKAGE_ROOT, 'samples', 'landscape.png');
+      const file = join(packageRoot(), 'samples', 'landscape.png');
       const img = await readImage(file);
       const t0 = performance.now();
       const lc = await encode(img, { model: o.model, quality: Number(o.quality) });

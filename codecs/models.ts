@@ -1,0 +1,100 @@
+/**
+ * The model zoo: every folder of models/ (or LCODEC_MODELS) with a card.json is an installed
+ * model. Cards are read when asked for, never at import; a folder whose card is missing or
+ * damaged makes only that model unavailable, with a one-line reason (`lcodec models`).
+ * `loadModel` returns the codec for a name, created once per runtime setting.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { InputError, UsageError } from '../src/errors.js';
+import type { Modality } from '../src/media.js';
+import { modelsDir } from '../src/paths.js';
+import type { RuntimeOptions } from '../src/runtime/onnx.js';
+import { LearnedAudioCodec } from './audio/index.js';
+import { LearnedImageCodec } from './image/index.js';
+import type { Codec } from './types.js';
+import { LearnedVideoCodec, type VideoCodecOptions } from './video/index.js';
+
+export interface ModelCard {
+  name: string;
+  modality: Modality;
+  architecture?: string;
+  qualities?: number[];
+  [key: string]: unknown;
+}
+
+/** A folder of the models directory: its card, or why the model cannot be used. */
+export type InstalledModel = { name: string; card: ModelCard; problem?: undefined } | { name: string; card?: undefined; problem: string };
+
+export const DEFAULT_MODEL = { image: 'hyperprior-mse', audio: 'audio-hyperprior', video: 'video-sem' } as const;
+/** Default quality index of the image models. */
+export const DEFAULT_QUALITY = 4;
+/** Default quality index per modality (audio: 1, about 10 kbit/s on the audio test set, README). */
+export const DEFAULT_QUALITIES = { image: DEFAULT_QUALITY, audio: 1, video: DEFAULT_QUALITY } as const;
+
+const MODALITIES: readonly string[] = ['image', 'audio', 'video'];
+/** Files that mark a folder as a model even when its card is missing. */
+const MODEL_FILES = ['card.json', 'bundle.json'];
+
+/** The card in `dir`, checked: the one-line reason it is unusable otherwise. */
+function readCard(dir: string, name: string): InstalledModel {
+  const file = join(dir, 'card.json');
+  if (!existsSync(file)) return { name, problem: 'card.json is missing' };
+  let card: ModelCard;
+  try {
+    card = JSON.parse(readFileSync(file, 'utf8')) as ModelCard;
+  } catch (err) {
+    return { name, problem: `card.json is unreadable: ${(err as Error).message.split('\n')[0]}` };
+  }
+  if (typeof card !== 'object' || card === null || Array.isArray(card)) return { name, problem: 'card.json is not a JSON object' };
+  if (card.name !== name) return { name, problem: `card.json names model ${JSON.stringify(card.name)}, not its folder's name` };
+  if (!MODALITIES.includes(card.modality)) return { name, problem: `card.json gives modality ${JSON.stringify(card.modality)} (expected image, audio or video)` };
+  return { name, card };
+}
+
+/** Every model folder, usable or not, sorted by name. */
+export function installedModels(): InstalledModel[] {
+  const dir = modelsDir();
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && /^[a-z0-9][a-z0-9._-]*$/i.test(d.name) && MODEL_FILES.some((f) => existsSync(join(dir, d.name, f))))
+    .map((d) => readCard(join(dir, d.name), d.name))
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** Cards of the usable installed models, sorted by name. */
+export function listModels(): ModelCard[] {
+  return installedModels().flatMap((m) => (m.card ? [m.card] : []));
+}
+
+const loaded = new Map<string, Codec>();
+
+/**
+ * The codec of an installed learned model.
+ * @example const codec = loadModel('hyperprior-mse'); const bytes = await codec.encode(img, 4);
+ */
+export function loadModel(name: string, runtime: RuntimeOptions = {}, video: VideoCodecOptions = {}): Codec {
+  const key = `${name}|${runtime.device ?? 'cpu'}|${runtime.threads ?? 0}|${runtime.optimization ?? 'all'}|${video.intraPeriod ?? ''}|${video.tile ?? ''}`;
+  let codec = loaded.get(key);
+  if (codec) return codec;
+  const dir = join(modelsDir(), name);
+  const model = /^[a-z0-9][a-z0-9._-]*$/i.test(name) && existsSync(dir) ? readCard(dir, name) : undefined;
+  if (!model) {
+    const names = listModels().map((m) => m.name);
+    throw new UsageError(`unknown model '${name}' (installed: ${names.join(', ') || 'none'})`);
+  }
+  if (!model.card) throw new InputError(`model ${name} is unavailable: ${model.problem}`);
+  switch (model.card.modality) {
+    case 'image':
+      codec = new LearnedImageCodec(name, dir, runtime);
+      break;
+    case 'audio':
+      codec = new LearnedAudioCodec(name, dir, runtime);
+      break;
+    case 'video':
+      codec = new LearnedVideoCodec(name, dir, runtime, video);
+      break;
+  }
+  loaded.set(key, codec);
+  return codec;
+}
