@@ -1,8 +1,10 @@
 /**
  * Bitstream fingerprints: encodes a fixed set of inputs with every installed learned model at
- * its lowest, a middle and its highest quality and prints the sha256 of each `.lc` file. Run
- * before and after a change that must not alter the format (a refactor): the two outputs must
- * be identical on the same machine (encoding runs float transforms, so another CPU may differ).
+ * its lowest, a middle and its highest quality and prints the sha256 of each `.lc` file and of
+ * what it decodes to. Run before and after a change that must not alter the format (a
+ * refactor): the two outputs must be identical on the same machine (encoding runs float
+ * transforms, so another CPU may differ in rare elements; test/golden.test.ts checks decoding
+ * across machines).
  *
  *   node dist/bench/bitstream-hashes.js > before.json   # ... change ...   then diff the outputs
  */
@@ -13,6 +15,15 @@ import { listModels, loadModel, type Audio, type Codec, type RgbImage, type Vide
 import { packageRoot } from '../src/paths.js';
 
 const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
+
+/** sha256 of decoded media: pixels, or the float samples' bytes, frame after frame. */
+async function mediaHash(m: RgbImage | Audio | Video): Promise<string> {
+  const h = createHash('sha256');
+  if ('sampleRate' in m) for (const c of m.channels) h.update(new Uint8Array(c.buffer, c.byteOffset, c.byteLength));
+  else if ('fps' in m) for await (const f of m.frames) h.update(f.data);
+  else h.update(m.data);
+  return h.digest('hex');
+}
 
 /** A deterministic chirp plus harmonics and seeded noise, `seconds` long. */
 function signal(sampleRate: number, seconds: number, channels: number): Audio {
@@ -48,6 +59,10 @@ async function main(): Promise<void> {
     .toBuffer({ resolveWithObject: true });
   const crop: RgbImage = { width: info.width, height: info.height, data: new Uint8Array(data) };
   const out: Record<string, string> = {};
+  const record = async (key: string, codec: Codec, bytes: Uint8Array): Promise<void> => {
+    out[key] = sha(bytes);
+    out[`${key}/decoded`] = await mediaHash(await codec.decode(bytes));
+  };
   for (const card of listModels()) {
     const codec = loadModel(card.name) as Codec;
     const qs = codec.qualities;
@@ -55,16 +70,16 @@ async function main(): Promise<void> {
     for (const q of picks) {
       if (card.modality === 'image') {
         const enc = codec.encode as (m: RgbImage, q: number, o?: { tile?: number }) => Promise<Uint8Array>;
-        out[`${card.name}/q${q}/crop`] = sha(await enc.call(codec, crop, q));
-        out[`${card.name}/q${q}/crop-tile64`] = sha(await enc.call(codec, crop, q, { tile: 64 }));
+        await record(`${card.name}/q${q}/crop`, codec, await enc.call(codec, crop, q));
+        await record(`${card.name}/q${q}/crop-tile64`, codec, await enc.call(codec, crop, q, { tile: 64 }));
       } else if (card.modality === 'audio') {
-        out[`${card.name}/q${q}/mono24k`] = sha(await codec.encode(signal(24000, 1.3, 1) as never, q));
-        out[`${card.name}/q${q}/stereo48k`] = sha(await codec.encode(signal(48000, 1.1, 2) as never, q));
+        await record(`${card.name}/q${q}/mono24k`, codec, await codec.encode(signal(24000, 1.3, 1) as never, q));
+        await record(`${card.name}/q${q}/stereo48k`, codec, await codec.encode(signal(48000, 1.1, 2) as never, q));
       } else {
         const video: Video = { width: 96, height: 64, fps: [25, 1], frames: frames(crop, 96, 64, 4) };
-        out[`${card.name}/q${q}/clip`] = sha(await codec.encode(video as never, q));
+        await record(`${card.name}/q${q}/clip`, codec, await codec.encode(video as never, q));
         const p2 = loadModel(card.name, {}, { intraPeriod: 2 }) as Codec;
-        out[`${card.name}/q${q}/clip-period2`] = sha(await p2.encode(video as never, q));
+        await record(`${card.name}/q${q}/clip-period2`, p2, await p2.encode(video as never, q));
       }
     }
   }

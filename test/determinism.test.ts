@@ -7,7 +7,8 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { LearnedImageCodec } from '../codecs/image/index.js';
-import { quantizeZ, tileGrid, type TileLatents } from '../codecs/image/hyperprior.js';
+import { tileGrid, type TileLatents } from '../codecs/image/hyperprior.js';
+import { quantizeZ } from '../codecs/learned/quantize.js';
 import type { RgbImage } from '../src/media.js';
 import { readContainer } from '../src/container/index.js';
 import { loadModel } from '../codecs/models.js';
@@ -40,7 +41,7 @@ async function latentsOf(codec: LearnedImageCodec, bytes: Uint8Array): Promise<T
   const grid = tileGrid(img.width, img.height, TILE);
   const out = [];
   for (let i = 0; i < grid.length; i++) {
-    out.push(await codec.impl.decodeLatents({ z: c.sections[2 * i]!, y: c.sections[2 * i + 1]! }, grid[i]!, c.quality));
+    out.push(await codec.model.decodeLatents({ z: c.sections[2 * i]!, y: c.sections[2 * i + 1]! }, grid[i]!, c.quality));
   }
   return out;
 }
@@ -114,16 +115,16 @@ describe('probability decisions ignore float outputs', () => {
   it('scale indexes stay identical when y and mu move by a few ulps', async () => {
     const codec = codecFor(RUNTIMES['2 threads, all optimizations']!);
     const t = tileGrid(img.width, img.height, TILE)[0]!;
-    const { y, z } = await codec.impl.analysis(img, t, 4);
+    const { y, z } = await codec.model.analysis(img, t, 4);
     const zHat = quantizeZ(z);
-    const ref = await codec.impl.hyperSynthesis(zHat, 4, 2, 2);
+    const ref = await codec.model.hyperSynthesis(zHat, 4, 2, 2);
 
     // Encoder-side noise: y off by up to 4 ulps per element, through h_a with other threads
     // and optimizations, and z off by up to 4 more ulps, then rounded to the integers ẑ.
     const noisy = codecFor(RUNTIMES['1 thread, no graph optimization']!);
     const yNoise = perturb(y, 7);
     expect(same(new Int32Array(yNoise.buffer), new Int32Array(y.buffer))).toBe(false);
-    const zHat2 = quantizeZ(perturb(await noisy.impl.hyperAnalysis(yNoise, t, 4), 8));
+    const zHat2 = quantizeZ(perturb(await noisy.model.hyperAnalysis(yNoise, t, 4), 8));
     let nearTie = 0;
     for (let i = 0; i < z.length; i++) {
       // Only a z within float noise of a half-integer could round the other way.
@@ -132,7 +133,7 @@ describe('probability decisions ignore float outputs', () => {
     }
     console.log(`near-tie z: ${nearTie} of ${z.length}; ẑ identical: ${same(zHat2, zHat)}`);
     if (nearTie === 0 || same(zHat2, zHat)) {
-      const got = await noisy.impl.hyperSynthesis(zHat2, 4, 2, 2);
+      const got = await noisy.model.hyperSynthesis(zHat2, 4, 2, 2);
       expect(same(got.acc, ref.acc)).toBe(true);
       expect(same(got.index, ref.index)).toBe(true);
     }
@@ -141,16 +142,16 @@ describe('probability decisions ignore float outputs', () => {
     // accumulator; moving mu by ulps changes the y values fed to g_s, never the tables.
     const muNoise = perturb(ref.mu, 9);
     expect(same(new Int32Array(muNoise.buffer), new Int32Array(ref.mu.buffer))).toBe(false);
-    const again = await codec.impl.hyperSynthesis(zHat, 4, 2, 2);
+    const again = await codec.model.hyperSynthesis(zHat, 4, 2, 2);
     expect(same(again.index, ref.index)).toBe(true);
     // The y stream decodes with the indexes only; a noisy mu moves ŷ = symbol + mu, i.e.
     // the float input of g_s, and the pixels by float noise at most.
     const c = readContainer(file);
-    const lat = await codec.impl.decodeLatents({ z: c.sections[0]!, y: c.sections[1]! }, t, 4);
+    const lat = await codec.model.decodeLatents({ z: c.sections[0]!, y: c.sections[1]! }, t, 4);
     const out1: RgbImage = { width: img.width, height: img.height, data: new Uint8Array(img.data.length) };
     const out2: RgbImage = { width: img.width, height: img.height, data: new Uint8Array(img.data.length) };
-    await codec.impl.synthesize(lat, t, 4, out1);
-    await codec.impl.synthesize({ ...lat, mu: perturb(lat.mu, 10) }, t, 4, out2);
+    await codec.model.synthesize(lat, t, 4, out1);
+    await codec.model.synthesize({ ...lat, mu: perturb(lat.mu, 10) }, t, 4, out2);
     let worst = 0;
     for (let i = 0; i < out1.data.length; i++) worst = Math.max(worst, Math.abs(out1.data[i]! - out2.data[i]!));
     expect(worst).toBeLessThanOrEqual(1); // float noise in ŷ stays float noise in pixels

@@ -3,7 +3,7 @@
  * written by training/export_audio.py.
  */
 import { InputError } from '../../src/errors.js';
-import { loadModelFiles, type HyperpriorBundle, type HyperpriorGraph, type LearnedModelFiles } from '../model-files.js';
+import { loadModelFiles, type HyperpriorBundle, type HyperpriorGraph, type LearnedModelFiles } from '../learned/model-files.js';
 
 /**
  * Its integer hyper-synthesis (h_s_int) outputs 2 · M · z_stride channels: channel

@@ -14,20 +14,17 @@
  * Only integers decide probabilities (z_hat, the integer h_s output, integer thresholds), so a
  * file decodes bit-exactly in its symbols whatever the thread count, graph optimization or backend.
  */
-import { indexFromThresholds } from '../../entropy/index.js';
-import { CorruptFileError } from '../../src/container/index.js';
-import { InputError } from '../../src/errors.js';
 import { getSession, ort, run1, type RuntimeOptions } from '../../src/runtime/onnx.js';
-import { LatentCoder } from '../image/latent-coding.js';
+import { HyperpriorCoder, checkQuality, type LatentStreams, type ZShape } from '../learned/hyperprior.js';
+import { IntegerHyperSynthesis } from '../learned/integer-hs.js';
+import { LatentCoder } from '../learned/latent-coder.js';
+import { dequantize, quantizeZ, scaleChannels } from '../learned/quantize.js';
 import type { AudioGraph, AudioModelFiles } from './bundle.js';
 
 /** Latent frames per chunk: 600 frames = 8 s at 24 kHz with hop 320. */
 export const CHUNK_FRAMES = 600;
 
-export interface ChunkStreams {
-  z: Uint8Array;
-  y: Uint8Array;
-}
+export type ChunkStreams = LatentStreams;
 
 /** The chunk layout of a signal of `samples` samples: latent frames per chunk (each a multiple of z_stride). */
 export function chunkLayout(samples: number, hop: number, zStride: number, chunkFrames = CHUNK_FRAMES): number[] {
@@ -47,9 +44,9 @@ export class AudioHyperpriorModel {
   readonly hop: number;
   readonly zStride: number;
   readonly context: number;
-  private readonly coder: LatentCoder;
-  /** Per quality and z channel: izgain / s_in, the input scale of the integer h_s. */
-  private readonly hsInputFactor: Float64Array[];
+  private readonly coder: HyperpriorCoder;
+  /** Predicts z_stride latent frames per z frame: output channel c · z_stride + j is frame t · z_stride + j. */
+  private readonly hs: IntegerHyperSynthesis;
 
   constructor(readonly name: string, readonly files: AudioModelFiles, readonly runtime: RuntimeOptions = {}) {
     const b = files.bundle;
@@ -58,18 +55,21 @@ export class AudioHyperpriorModel {
     this.hop = b.arch.hop;
     this.zStride = b.arch.z_stride;
     this.context = b.arch.context;
-    this.coder = new LatentCoder(b);
-    this.hsInputFactor = b.izgain.map((g) => Float64Array.from(g, (v) => v / b.h_s_int.s_in));
+    this.coder = new HyperpriorCoder(new LatentCoder(b));
+    this.hs = new IntegerHyperSynthesis(b.h_s_int, b.izgain, files.graph('h_s_int'), runtime, this.zStride);
   }
 
-  private session(name: AudioGraph): Promise<ort.InferenceSession> {
+  private session(name: Exclude<AudioGraph, 'h_s_int'>): Promise<ort.InferenceSession> {
     return getSession(this.files.graph(name), this.runtime);
   }
 
   checkQuality(quality: number): void {
-    if (!Number.isInteger(quality) || quality < 0 || quality >= this.qualities.length) {
-      throw new InputError(`quality ${quality} is out of range for ${this.name}: use an integer 0..${this.qualities.length - 1}`);
-    }
+    checkQuality(this.name, quality, this.qualities.length);
+  }
+
+  /** The z grid of a chunk of `frames` latent frames. */
+  private zShape(frames: number): ZShape {
+    return { channels: this.files.bundle.arch.Nz, positions: frames / this.zStride };
   }
 
   /**
@@ -98,43 +98,24 @@ export class AudioHyperpriorModel {
    * refused with it before anything is decoded or allocated.
    */
   minZStreamBytes(frames: number): number {
-    return this.coder.minZBytes(this.files.bundle.arch.Nz, frames / this.zStride);
+    return this.coder.minZBytes(this.zShape(frames));
   }
 
   /** Entropy-codes one chunk's gained latent (M × frames). */
   async encodeLatent(y: Float32Array, frames: number, q: number): Promise<ChunkStreams> {
-    const { M, Nz } = this.files.bundle.arch;
+    const { M } = this.files.bundle.arch;
     const zFrames = frames / this.zStride;
     const z = (await run1(await this.session('h_a'), new ort.Tensor('float32', y, [1, M, frames]))).data as Float32Array;
-    const zgain = this.files.bundle.zgain[q]!;
-    const zHat = new Int32Array(Nz * zFrames);
-    for (let c = 0; c < Nz; c++) {
-      for (let t = 0; t < zFrames; t++) {
-        const i = c * zFrames + t;
-        zHat[i] = Math.max(-(1 << 24), Math.min(1 << 24, Math.round(z[i]! * zgain[c]!)));
-      }
-    }
-    const zBytes = this.coder.encodeZ(zHat, Nz, zFrames);
-    const { mu, index } = await this.hyperSynthesis(zHat, q, zFrames);
-    const sym = new Int32Array(y.length);
-    for (let i = 0; i < y.length; i++) sym[i] = Math.round(y[i]! - mu[i]!);
-    return { z: zBytes, y: this.coder.encodeY(sym, index) };
+    // The gained z in float64 (one rounding, in Math.round).
+    const zHat = quantizeZ(scaleChannels(Float64Array.from(z), this.files.bundle.zgain[q]!, zFrames));
+    return (await this.coder.encode(y, zHat, this.zShape(frames), (zh) => this.hyperSynthesis(zh, q, zFrames))).streams;
   }
 
   /** Entropy-decodes one chunk: the symbols round(y − mu) and y_hat · igain[q] (M × frames). */
   async decodeLatent(s: ChunkStreams, frames: number, q: number): Promise<{ symbols: Int32Array; yHat: Float32Array }> {
-    const { M, Nz } = this.files.bundle.arch;
     const zFrames = frames / this.zStride;
-    const zHat = this.coder.decodeZ(s.z, Nz, zFrames);
-    const { mu, index } = await this.hyperSynthesis(zHat, q, zFrames);
-    const symbols = this.coder.decodeY(s.y, index);
-    const yHat = new Float32Array(symbols.length);
-    const igain = this.files.bundle.igain[q]!;
-    for (let c = 0; c < M; c++) {
-      const g = igain[c]!;
-      for (let i = c * frames; i < (c + 1) * frames; i++) yHat[i] = (symbols[i]! + mu[i]!) * g;
-    }
-    return { symbols, yHat };
+    const { symbols, mu } = await this.coder.decode(s, this.zShape(frames), (zh) => this.hyperSynthesis(zh, q, zFrames));
+    return { symbols, yHat: dequantize(symbols, mu, this.files.bundle.igain[q]!) };
   }
 
   /**
@@ -165,37 +146,7 @@ export class AudioHyperpriorModel {
   }
 
   /** Integer h_s: z_hat → per latent element its mean and scale-table index. */
-  private async hyperSynthesis(zHat: Int32Array, q: number, zFrames: number): Promise<{ mu: Float32Array; index: Int32Array }> {
-    const { M, Nz } = this.files.bundle.arch;
-    const r = this.zStride;
-    const a0 = new Uint8Array(zHat.length);
-    const f = this.hsInputFactor[q]!;
-    for (let c = 0; c < Nz; c++) {
-      const fc = f[c]!;
-      for (let i = c * zFrames; i < (c + 1) * zFrames; i++) {
-        const v = Math.round(zHat[i]! * fc) + 128;
-        a0[i] = v < 0 ? 0 : v > 255 ? 255 : v;
-      }
-    }
-    const acc = (await run1(await this.session('h_s_int'), new ort.Tensor('uint8', a0, [1, Nz, 1, zFrames]))).data as Int32Array;
-    if (acc.length !== 2 * M * r * zFrames) throw new CorruptFileError(`integer h_s returned ${acc.length} values, expected ${2 * M * r * zFrames}`);
-    const frames = zFrames * r;
-    const half = M * r;
-    const { k_mu, c_mu, thresholds } = this.files.bundle.h_s_int;
-    const mu = new Float32Array(M * frames);
-    const index = new Int32Array(M * frames);
-    for (let oc = 0; oc < half; oc++) {
-      const c = Math.floor(oc / r);
-      const j = oc % r;
-      const k = k_mu[oc]!, b = c_mu[oc]!, T = thresholds[oc]!;
-      const muRow = oc * zFrames, sRow = (half + oc) * zFrames;
-      for (let t = 0; t < zFrames; t++) {
-        const i = c * frames + t * r + j;
-        mu[i] = acc[muRow + t]! * k + b;
-        index[i] = indexFromThresholds(T, acc[sRow + t]!);
-      }
-    }
-    return { mu, index };
+  private hyperSynthesis(zHat: Int32Array, q: number, zFrames: number): Promise<{ mu: Float32Array; index: Int32Array }> {
+    return this.hs.run(zHat, q, [1, this.files.bundle.arch.Nz, 1, zFrames], zFrames);
   }
 }
-

@@ -16,6 +16,7 @@ import { assertAudio, fitLength, readAudioChunks, resample, resampleChunks } fro
 import type { RuntimeOptions } from '../../src/runtime/onnx.js';
 import type { Audio } from '../../src/media.js';
 import type { AudioCodec } from '../types.js';
+import { checkHeader } from '../learned/hyperprior.js';
 import { loadAudioModelFiles } from './bundle.js';
 import { decodeLevels, encodeLevels, HighbandAnalyser, highbandFrames, highbandLayout, HighbandSynthesiser, type HighbandLayout } from './highband.js';
 import { AudioHyperpriorModel, CHUNK_FRAMES, chunkLayout, type ChunkStreams } from './hyperprior.js';
@@ -25,7 +26,8 @@ export const CHANNEL_CODING = { independent: 0, midSide: 1 } as const;
 const MAX_CHANNELS = 64;
 const MAX_SAMPLE_RATE = 1_536_000;
 
-export interface AudioStreamInfo {
+/** What an audio `.lc` header declares (its shape fields), checked. */
+export interface LearnedAudioHeader {
   sampleRate: number;
   channels: number;
   samples: number;
@@ -376,18 +378,13 @@ export class LearnedAudioCodec implements AudioCodec {
 
   /** Header fields of an audio `.lc` file of this model, checked. */
   parse(bytes: Uint8Array): {
-    info: AudioStreamInfo;
+    info: LearnedAudioHeader;
     quality: number;
     streams: ChunkStreams[][];
     highband?: { layout: HighbandLayout; levels: Int8Array[] };
   } {
     const c = readContainer(bytes);
-    if (c.modality !== 'audio') throw new InputError(`this is an ${c.modality} file, not an audio file`);
-    if (c.model !== this.name) throw new InputError(`file was made by model ${c.model}, not ${this.name}`);
-    if (!c.modelHash.every((b, i) => b === this.model.files.hash[i])) {
-      throw new InputError(`file was made by other weights of ${c.model} than the installed ones; it cannot be decoded with this model`);
-    }
-    this.model.checkQuality(c.quality);
+    checkHeader(c, 'audio', this.name, this.model.files.hash, this.model.qualities.length);
     // Files of the first format version have no highband field.
     if (c.shape.length !== 5 && c.shape.length !== 6) throw new CorruptFileError('corrupt .lc file (audio shape)');
     const [sampleRate, channels, samples, chunkFrames, coding, hasHighband = 0] = c.shape as number[] as [number, number, number, number, number, number?];

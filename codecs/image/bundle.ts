@@ -2,7 +2,7 @@
  * The runtime bundle of a learned image codec (models/<name>/bundle.json + ONNX graphs),
  * as written by training/export.py.
  */
-import { loadModelFiles, type HyperpriorBundle, type HyperpriorGraph, type LearnedModelFiles } from '../model-files.js';
+import { loadModelFiles, type HyperpriorBundle, type HyperpriorGraph, type LearnedModelFiles } from '../learned/model-files.js';
 
 export interface ImageBundle extends HyperpriorBundle {
   format: 'lcodec-image-hyperprior/1';

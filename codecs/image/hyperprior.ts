@@ -13,14 +13,15 @@
  * so a file decodes bit-exactly whatever the thread count, graph optimization or backend.
  * Large images are cut into independent tiles (TILE pixels by default) to bound memory.
  */
-import { indexFromThresholds } from '../../entropy/index.js';
 import { CorruptFileError } from '../../src/container/index.js';
 import { InputError } from '../../src/errors.js';
-import { getSession, ort, run1, type RuntimeOptions } from '../../src/runtime/onnx.js';
 import { MAX_IMAGE_PIXELS, type RgbImage } from '../../src/media.js';
-import { type ImageCodec } from '../types.js';
+import { getSession, ort, run1, type RuntimeOptions } from '../../src/runtime/onnx.js';
+import { HyperpriorCoder, checkQuality, type HyperLatents, type LatentStreams, type ZShape } from '../learned/hyperprior.js';
+import { IntegerHyperSynthesis } from '../learned/integer-hs.js';
+import { LatentCoder } from '../learned/latent-coder.js';
+import { dequantize, quantizeZ, scaleChannels } from '../learned/quantize.js';
 import type { ModelFiles } from './bundle.js';
-import { LatentCoder } from './latent-coding.js';
 
 /** Default tile edge: independent tiles of at most TILE × TILE pixels bound memory. */
 export const TILE = 1024;
@@ -35,10 +36,8 @@ export interface Rect {
   h: number;
 }
 
-export interface TileStreams {
-  z: Uint8Array;
-  y: Uint8Array;
-}
+export type TileStreams = LatentStreams;
+export type TileLatents = HyperLatents;
 
 export interface HyperpriorPayload {
   width: number;
@@ -47,21 +46,6 @@ export interface HyperpriorPayload {
   /** Tile edge in pixels: a multiple of 64, at most TILE. */
   tile: number;
   tiles: TileStreams[];
-}
-
-/**
- * Everything of a tile that decides the decoded symbols: integers only. (mu is a float, but
- * computed from the integer h_s accumulator by exact IEEE arithmetic, and it feeds only g_s.)
- */
-export interface TileLatents {
-  /** Quantized hyper-latent ẑ, planar N × zh × zw. */
-  zHat: Int32Array;
-  /** Scale-table index of every element of y, from the integer h_s. */
-  index: Int32Array;
-  /** Predicted means of y, planar M × yh × yw. */
-  mu: Float32Array;
-  /** Coded symbols round(y − mu), planar M × yh × yw. */
-  symbols: Int32Array;
 }
 
 /** Throws unless `tile` is a tile edge this codec can work with. */
@@ -87,30 +71,36 @@ export function tileDims(t: Rect): { W: number; H: number; yh: number; yw: numbe
   return { W, H, yh: H / 16, yw: W / 16, zh: H / 64, zw: W / 64 };
 }
 
-export class HyperpriorImageCodec {
-  readonly modality = 'image' as const;
+/**
+ * The image model: its transforms g_a, h_a, g_s and the integer h_s, on the shared hyperprior
+ * coding (codecs/learned/). Not a Codec: LearnedImageCodec (index.ts) wraps it in the container.
+ */
+export class ImageHyperpriorModel {
   readonly qualities: readonly number[];
   /** @internal The entropy coding of z and y (the video codec codes its intra frames with it). */
-  readonly coder: LatentCoder;
-  /** Per quality and z channel: izgain / s_in, the input scale of the integer h_s. */
-  private readonly hsInputFactor: Float64Array[];
+  readonly coder: HyperpriorCoder;
+  private readonly hs: IntegerHyperSynthesis;
 
   constructor(readonly name: string, readonly files: ModelFiles, readonly runtime: RuntimeOptions = {}) {
     const b = files.bundle;
     if (b.arch.stride !== STRIDE) throw new InputError(`model ${name}: stride ${b.arch.stride} is not supported (expected ${STRIDE})`);
     this.qualities = Array.from({ length: b.qualities }, (_, i) => i);
-    this.coder = new LatentCoder(b);
-    this.hsInputFactor = b.izgain.map((g) => Float64Array.from(g, (v) => v / b.h_s_int.s_in));
+    this.coder = new HyperpriorCoder(new LatentCoder(b));
+    this.hs = new IntegerHyperSynthesis(b.h_s_int, b.izgain, files.graph('h_s_int'), runtime);
   }
 
-  private session(name: 'g_a' | 'h_a' | 'g_s' | 'h_s_int'): Promise<ort.InferenceSession> {
+  private session(name: 'g_a' | 'h_a' | 'g_s'): Promise<ort.InferenceSession> {
     return getSession(this.files.graph(name), this.runtime);
   }
 
   checkQuality(quality: number): void {
-    if (!Number.isInteger(quality) || quality < 0 || quality >= this.qualities.length) {
-      throw new InputError(`quality ${quality} is out of range for ${this.name}: use an integer 0..${this.qualities.length - 1}`);
-    }
+    checkQuality(this.name, quality, this.qualities.length);
+  }
+
+  /** The z grid of a tile. */
+  zShape(t: Rect): ZShape {
+    const { zh, zw } = tileDims(t);
+    return { channels: this.files.bundle.arch.N, positions: zh * zw };
   }
 
   async encodePayload(img: RgbImage, quality: number, tile = TILE): Promise<HyperpriorPayload> {
@@ -140,10 +130,8 @@ export class HyperpriorImageCodec {
     const tilesAcross = Math.ceil(p.width / p.tile) * Math.ceil(p.height / p.tile);
     if (tilesAcross !== p.tiles.length) throw new CorruptFileError(`corrupt .lc file (expected ${tilesAcross} tiles, found ${p.tiles.length})`);
     const grid = tileGrid(p.width, p.height, p.tile);
-    const { N } = this.files.bundle.arch;
     for (let i = 0; i < grid.length; i++) {
-      const { zh, zw } = tileDims(grid[i]!);
-      if (p.tiles[i]!.z.length < this.coder.minZBytes(N, zh * zw)) {
+      if (p.tiles[i]!.z.length < this.coder.minZBytes(this.zShape(grid[i]!))) {
         throw new CorruptFileError(`corrupt .lc file (tile ${i}: its stream is too short for the declared image size)`);
       }
     }
@@ -173,8 +161,7 @@ export class HyperpriorImageCodec {
     const { W, H, yh, yw } = tileDims(t);
     const x = toPlanarPadded(img, t, W, H);
     const y = (await run1(await this.session('g_a'), new ort.Tensor('float32', x, [1, 3, H, W]))).data as Float32Array;
-    scaleChannels(y, this.files.bundle.gain[q]!, yh * yw);
-    return y;
+    return scaleChannels(y, this.files.bundle.gain[q]!, yh * yw);
   }
 
   /** h_a of one tile's (gain-scaled) y: the float hyper-latent z, its gain applied. */
@@ -182,30 +169,20 @@ export class HyperpriorImageCodec {
     const { M } = this.files.bundle.arch;
     const { yh, yw, zh, zw } = tileDims(t);
     const z = (await run1(await this.session('h_a'), new ort.Tensor('float32', y, [1, M, yh, yw]))).data as Float32Array;
-    scaleChannels(z, this.files.bundle.zgain[q]!, zh * zw);
-    return z;
+    return scaleChannels(z, this.files.bundle.zgain[q]!, zh * zw);
   }
 
   /** Codes one tile: its streams, and the latents the decoder will see. */
   async codeTile(img: RgbImage, t: Rect, q: number): Promise<{ streams: TileStreams; latents: TileLatents }> {
-    const { N } = this.files.bundle.arch;
     const { zh, zw } = tileDims(t);
     const { y, z } = await this.analysis(img, t, q);
-    const zHat = quantizeZ(z);
-    const zBytes = this.coder.encodeZ(zHat, N, zh * zw);
-    const { mu, index } = await this.hyperSynthesis(zHat, q, zh, zw);
-    const symbols = quantizeAround(y, mu);
-    return { streams: { z: zBytes, y: this.coder.encodeY(symbols, index) }, latents: { zHat, index, mu, symbols } };
+    return this.coder.encode(y, quantizeZ(z), this.zShape(t), (zHat) => this.hyperSynthesis(zHat, q, zh, zw));
   }
 
   /** Entropy decoding of one tile: ẑ, then the integer h_s, then the y symbols. */
   async decodeLatents(s: TileStreams, t: Rect, q: number): Promise<TileLatents> {
-    const { N } = this.files.bundle.arch;
     const { zh, zw } = tileDims(t);
-    const zHat = this.coder.decodeZ(s.z, N, zh * zw);
-    const { mu, index } = await this.hyperSynthesis(zHat, q, zh, zw);
-    const symbols = this.coder.decodeY(s.y, index);
-    return { zHat, index, mu, symbols };
+    return this.coder.decode(s, this.zShape(t), (zHat) => this.hyperSynthesis(zHat, q, zh, zw));
   }
 
   /** ŷ = symbols + mu, then g_s, into the tile's rectangle of `out`. */
@@ -217,71 +194,17 @@ export class HyperpriorImageCodec {
   async synthesizeLatent(yHatGained: Float32Array, t: Rect, q: number, out: RgbImage): Promise<void> {
     const { M } = this.files.bundle.arch;
     const { W, H, yh, yw } = tileDims(t);
-    const yHat = Float32Array.from(yHatGained);
-    scaleChannels(yHat, this.files.bundle.igain[q]!, yh * yw);
+    const yHat = scaleChannels(Float32Array.from(yHatGained), this.files.bundle.igain[q]!, yh * yw);
     const xHat = (await run1(await this.session('g_s'), new ort.Tensor('float32', yHat, [1, M, yh, yw]))).data as Float32Array;
     fromPlanar(xHat, W, H, t, out);
   }
 
   /**
    * Integer h_s: ẑ -> per element of y its mean and scale-table index. The index depends on
-   * ẑ alone, through integer arithmetic: uint8 input codes, ConvInteger, int64 requantization
-   * and integer thresholds (docs/DETERMINISM.md).
+   * ẑ alone, through integer arithmetic (codecs/learned/integer-hs.ts, docs/DETERMINISM.md).
    */
-  async hyperSynthesis(zHat: Int32Array, q: number, zh: number, zw: number): Promise<{ mu: Float32Array; index: Int32Array; acc: Int32Array }> {
-    const { N, M } = this.files.bundle.arch;
-    const plane = zh * zw;
-    const a0 = new Uint8Array(zHat.length);
-    const f = this.hsInputFactor[q]!;
-    for (let c = 0; c < N; c++) {
-      const fc = f[c]!;
-      for (let i = c * plane; i < (c + 1) * plane; i++) {
-        const v = Math.round(zHat[i]! * fc) + 128;
-        a0[i] = v < 0 ? 0 : v > 255 ? 255 : v;
-      }
-    }
-    const acc = (await run1(await this.session('h_s_int'), new ort.Tensor('uint8', a0, [1, N, zh, zw]))).data as Int32Array;
-    const yPlane = plane * 16;
-    const { k_mu, c_mu, thresholds } = this.files.bundle.h_s_int;
-    const mu = new Float32Array(M * yPlane);
-    const index = new Int32Array(M * yPlane);
-    for (let c = 0; c < M; c++) {
-      const k = k_mu[c]!, b = c_mu[c]!, T = thresholds[c]!;
-      const muBase = c * yPlane, sBase = (M + c) * yPlane;
-      for (let i = 0; i < yPlane; i++) {
-        mu[muBase + i] = acc[muBase + i]! * k + b;
-        index[muBase + i] = indexFromThresholds(T, acc[sBase + i]!);
-      }
-    }
-    return { mu, index, acc };
-  }
-}
-
-/** The symbols round(y − mu) coded under a Gaussian of mean mu. */
-export function quantizeAround(y: Float32Array, mu: Float32Array): Int32Array {
-  const sym = new Int32Array(y.length);
-  for (let i = 0; i < y.length; i++) sym[i] = Math.round(y[i]! - mu[i]!);
-  return sym;
-}
-
-/** The decoded latent ŷ = symbols + mu (float32, identical on both sides). */
-export function dequantize(symbols: Int32Array, mu: Float32Array): Float32Array {
-  const yHat = new Float32Array(symbols.length);
-  for (let i = 0; i < yHat.length; i++) yHat[i] = symbols[i]! + mu[i]!;
-  return yHat;
-}
-
-/** ẑ = round(z), clamped so that escapes stay small. */
-export function quantizeZ(z: Float32Array): Int32Array {
-  const zHat = new Int32Array(z.length);
-  for (let i = 0; i < z.length; i++) zHat[i] = Math.max(-(1 << 24), Math.min(1 << 24, Math.round(z[i]!)));
-  return zHat;
-}
-
-function scaleChannels(a: Float32Array, gains: number[], plane: number): void {
-  for (let c = 0; c < gains.length; c++) {
-    const g = gains[c]!;
-    for (let i = c * plane; i < (c + 1) * plane; i++) a[i] = a[i]! * g;
+  hyperSynthesis(zHat: Int32Array, q: number, zh: number, zw: number): Promise<{ mu: Float32Array; index: Int32Array; acc: Int32Array }> {
+    return this.hs.run(zHat, q, [1, this.files.bundle.arch.N, zh, zw], zh * zw * 16);
   }
 }
 
@@ -317,4 +240,3 @@ function fromPlanar(x: Float32Array, W: number, H: number, t: Rect, out: RgbImag
   }
 }
 
-export type { ImageCodec };

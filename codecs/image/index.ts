@@ -8,8 +8,9 @@ import { InputError } from '../../src/errors.js';
 import type { RuntimeOptions } from '../../src/runtime/onnx.js';
 import type { Picture, RgbImage } from '../../src/media.js';
 import type { ImageCodec } from '../types.js';
+import { checkHeader } from '../learned/hyperprior.js';
 import { loadImageModelFiles } from './bundle.js';
-import { HyperpriorImageCodec, TILE, checkTile, type HyperpriorPayload, type TileStreams } from './hyperprior.js';
+import { ImageHyperpriorModel, TILE, checkTile, type HyperpriorPayload, type TileStreams } from './hyperprior.js';
 import { decodePlane, encodePlane } from './plane.js';
 
 /** Channel layouts (shape[3]): what the decoder writes back. */
@@ -24,11 +25,11 @@ export class LearnedImageCodec implements ImageCodec {
   readonly modality = 'image' as const;
   readonly qualities: readonly number[];
   /** @internal The model itself (tiles, latents, transforms), for tests and tools. */
-  readonly impl: HyperpriorImageCodec;
+  readonly model: ImageHyperpriorModel;
 
   constructor(readonly name: string, dir: string, runtime: RuntimeOptions = {}) {
-    this.impl = new HyperpriorImageCodec(name, loadImageModelFiles(dir), runtime);
-    this.qualities = this.impl.qualities;
+    this.model = new ImageHyperpriorModel(name, loadImageModelFiles(dir), runtime);
+    this.qualities = this.model.qualities;
   }
 
   /** Codes the RGB colour with the model; a Picture's alpha plane and grayscale flag are kept. */
@@ -43,14 +44,14 @@ export class LearnedImageCodec implements ImageCodec {
     if (alpha !== undefined && alpha.length !== img.width * img.height) {
       throw new InputError(`alpha plane has ${alpha.length} bytes, expected ${img.width * img.height}`);
     }
-    const p = await this.impl.encodePayload(img, quality, tile);
+    const p = await this.model.encodePayload(img, quality, tile);
     const channels = (grayscale ? CHANNELS.gray : CHANNELS.rgb) + (alpha ? 1 : 0);
     const sections = p.tiles.flatMap((t) => [t.z, t.y]);
     if (alpha) sections.push(encodePlane(alpha, img.width, img.height));
     return writeContainer({
       modality: 'image',
       model: this.name,
-      modelHash: this.impl.files.hash,
+      modelHash: this.model.files.hash,
       quality,
       shape: [p.width, p.height, tile, channels],
       sections,
@@ -59,11 +60,7 @@ export class LearnedImageCodec implements ImageCodec {
 
   async decode(bytes: Uint8Array): Promise<Picture> {
     const c = readContainer(bytes);
-    if (c.modality !== 'image') throw new InputError(`this is an ${c.modality} file, not an image file`);
-    if (c.model !== this.name) throw new InputError(`file was made by model ${c.model}, not ${this.name}`);
-    if (!c.modelHash.every((b, i) => b === this.impl.files.hash[i])) {
-      throw new InputError(`file was made by other weights of ${c.model} than the installed ones; it cannot be decoded with this model`);
-    }
+    checkHeader(c, 'image', this.name, this.model.files.hash, this.qualities.length);
     // Files written before the channel field (3 shape values) are RGB.
     if (c.shape.length !== 3 && c.shape.length !== 4) throw new CorruptFileError('corrupt .lc file (image shape)');
     const [width, height, tile] = c.shape as [number, number, number];
@@ -75,10 +72,10 @@ export class LearnedImageCodec implements ImageCodec {
     const tiles: TileStreams[] = [];
     for (let i = 0; i < tileSections; i += 2) tiles.push({ z: c.sections[i]!, y: c.sections[i + 1]! });
     const payload: HyperpriorPayload = { width, height, tile, quality: c.quality, tiles };
-    this.impl.checkPayload(payload);
+    this.model.checkPayload(payload);
     // The alpha plane first: cheap, and a damaged one fails before the model runs.
     const alpha = hasAlpha ? decodePlane(c.sections[tileSections]!, width, height) : undefined;
-    const picture: Picture = await this.impl.decodePayload(payload);
+    const picture: Picture = await this.model.decodePayload(payload);
     if (alpha) picture.alpha = alpha;
     if (channels <= CHANNELS.grayAlpha) {
       picture.grayscale = true;

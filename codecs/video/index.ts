@@ -14,9 +14,9 @@ import { InputError } from '../../src/errors.js';
 import { videoFrames } from '../../src/io/video.js';
 import type { RuntimeOptions } from '../../src/runtime/onnx.js';
 import { loadImageModelFiles } from '../image/bundle.js';
-import {
-  HyperpriorImageCodec, TILE, checkTile, dequantize, quantizeAround, tileDims, tileGrid, type Rect, type TileStreams,
-} from '../image/hyperprior.js';
+import { ImageHyperpriorModel, TILE, checkTile, tileDims, tileGrid, type Rect, type TileStreams } from '../image/hyperprior.js';
+import { checkHeader, type EntropyParameters } from '../learned/hyperprior.js';
+import { dequantize } from '../learned/quantize.js';
 import { MAX_IMAGE_PIXELS, type Video, type VideoFrame } from '../../src/media.js';
 import { type VideoCodec } from '../types.js';
 import { loadTemporalBundle, TemporalModel } from './temporal.js';
@@ -51,14 +51,15 @@ export class LearnedVideoCodec implements VideoCodec {
   readonly intraPeriod: number;
   readonly tile: number;
   /** @internal The image model (intra frames, transforms) and the P-frame model. */
-  readonly impl: HyperpriorImageCodec;
+  readonly model: ImageHyperpriorModel;
   readonly temporal: TemporalModel;
 
-  constructor(readonly model: string, dir: string, runtime: RuntimeOptions = {}, options: VideoCodecOptions = {}) {
-    this.impl = new HyperpriorImageCodec(model, loadImageModelFiles(dir), runtime);
+  /** `modelName`: the installed model (its files are in `dir`); it names the files this codec writes. */
+  constructor(readonly modelName: string, dir: string, runtime: RuntimeOptions = {}, options: VideoCodecOptions = {}) {
+    this.model = new ImageHyperpriorModel(modelName, loadImageModelFiles(dir), runtime);
     const bundle = loadTemporalBundle(dir);
-    this.temporal = new TemporalModel(dir, bundle, this.impl.files.bundle, runtime);
-    this.qualities = this.impl.qualities;
+    this.temporal = new TemporalModel(dir, bundle, this.model.files.bundle, runtime);
+    this.qualities = this.model.qualities;
     this.intraPeriod = options.intraPeriod ?? bundle.intra_period;
     if (!Number.isInteger(this.intraPeriod) || this.intraPeriod < 1 || this.intraPeriod > 65535) {
       throw new InputError(`intra period must be an integer 1..65535, got ${this.intraPeriod}`);
@@ -69,15 +70,15 @@ export class LearnedVideoCodec implements VideoCodec {
     } catch (err) {
       throw new InputError((err as Error).message);
     }
-    this.name = this.intraPeriod === 1 && options.intraPeriod === 1 ? `${model}-intra` : model;
+    this.name = this.intraPeriod === 1 && options.intraPeriod === 1 ? `${modelName}-intra` : modelName;
   }
 
   async encode(video: Video, quality: number): Promise<Uint8Array> {
-    this.impl.checkQuality(quality);
+    this.model.checkQuality(quality);
     const { width, height } = video;
     if (width * height > MAX_IMAGE_PIXELS) throw new InputError(`video frames of ${width}x${height} are over the ${MAX_IMAGE_PIXELS} pixel limit`);
     const grid = tileGrid(width, height, this.tile);
-    const { N } = this.impl.files.bundle.arch;
+    const { N } = this.model.files.bundle.arch;
     const prev: Float32Array[] = [];
     const sections: Uint8Array[] = [];
     let frames = 0;
@@ -89,26 +90,25 @@ export class LearnedVideoCodec implements VideoCodec {
       for (let i = 0; i < grid.length; i++) {
         const t = grid[i]!;
         if (intra) {
-          const { streams, latents } = await this.impl.codeTile(frame, t, quality);
+          const { streams, latents } = await this.model.codeTile(frame, t, quality);
           sections.push(streams.z, streams.y);
           prev[i] = dequantize(latents.symbols, latents.mu);
           continue;
         }
-        const { yh, yw, zh, zw } = tileDims(t);
-        const y = await this.impl.latent(frame, t, quality);
+        const { yh, yw } = tileDims(t);
+        const y = await this.model.latent(frame, t, quality);
         const zHat = await this.temporal.hyperLatent(y, prev[i]!, quality, yh, yw);
-        const { mu, index } = await this.temporal.parameters(zHat, prev[i]!, quality, yh, yw);
-        const symbols = quantizeAround(y, mu);
-        sections.push(this.temporal.coder.encodeZ(zHat, N, zh * zw), this.temporal.coder.encodeY(symbols, index));
-        prev[i] = dequantize(symbols, mu);
+        const { streams, latents } = await this.temporal.coder.encode(y, zHat, this.model.zShape(t), this.pFrameParameters(prev[i]!, t, quality));
+        sections.push(streams.z, streams.y);
+        prev[i] = dequantize(latents.symbols, latents.mu);
       }
       frames++;
     }
     if (frames === 0) throw new InputError('video has no frames');
     return writeContainer({
       modality: 'video',
-      model: this.model,
-      modelHash: this.impl.files.hash,
+      model: this.modelName,
+      modelHash: this.model.files.hash,
       quality,
       shape: [width, height, video.fps[0], video.fps[1], frames, this.intraPeriod, this.tile],
       sections,
@@ -133,12 +133,7 @@ export class LearnedVideoCodec implements VideoCodec {
   /** @internal The header and section layout of a file, checked (CorruptFileError, InputError). */
   parse(bytes: Uint8Array): VideoStream {
     const c = readContainer(bytes);
-    if (c.modality !== 'video') throw new InputError(`this is an ${c.modality} file, not a video file`);
-    if (c.model !== this.model) throw new InputError(`file was made by model ${c.model}, not ${this.model}`);
-    if (!c.modelHash.every((b, i) => b === this.impl.files.hash[i])) {
-      throw new InputError(`file was made by other weights of ${c.model} than the installed ones; it cannot be decoded with this model`);
-    }
-    this.impl.checkQuality(c.quality);
+    checkHeader(c, 'video', this.modelName, this.model.files.hash, this.qualities.length);
     if (c.shape.length !== 7) throw new CorruptFileError('corrupt .lc file (video shape)');
     const [width, height, fpsNum, fpsDen, frames, period, tile] = c.shape as [number, number, number, number, number, number, number];
     if (!(width >= 1 && height >= 1 && width * height <= MAX_IMAGE_PIXELS) || !(fpsNum >= 1 && fpsDen >= 1) || frames < 1 || period < 1) {
@@ -153,12 +148,10 @@ export class LearnedVideoCodec implements VideoCodec {
     if (c.sections.length !== frames * grid.length * 2) {
       throw new CorruptFileError(`corrupt .lc file (${frames} frames of ${grid.length} tiles need ${frames * grid.length * 2} sections, found ${c.sections.length})`);
     }
-    const { N } = this.impl.files.bundle.arch;
     for (let f = 0; f < frames; f++) {
       for (let i = 0; i < grid.length; i++) {
-        const { zh, zw } = tileDims(grid[i]!);
-        const coder = f % period === 0 ? this.impl.coder : this.temporal.coder;
-        if (c.sections[(f * grid.length + i) * 2]!.length < coder.minZBytes(N, zh * zw)) {
+        const coder = f % period === 0 ? this.model.coder : this.temporal.coder;
+        if (c.sections[(f * grid.length + i) * 2]!.length < coder.minZBytes(this.model.zShape(grid[i]!))) {
           throw new CorruptFileError(`corrupt .lc file (frame ${f}, tile ${i}: its stream is too short for the declared size)`);
         }
       }
@@ -169,7 +162,7 @@ export class LearnedVideoCodec implements VideoCodec {
   private async *decodeFrames(s: VideoStream): AsyncGenerator<VideoFrame> {
     for await (const latents of this.decodeLatents(s)) {
       const out: VideoFrame = { width: s.width, height: s.height, data: new Uint8Array(s.width * s.height * 3) };
-      for (let i = 0; i < s.grid.length; i++) await this.impl.synthesizeLatent(latents[i]!, s.grid[i]!, s.quality, out);
+      for (let i = 0; i < s.grid.length; i++) await this.model.synthesizeLatent(latents[i]!, s.grid[i]!, s.quality, out);
       yield out;
     }
   }
@@ -179,7 +172,6 @@ export class LearnedVideoCodec implements VideoCodec {
    * must come out bit-exactly on every machine (g_s after them is float arithmetic).
    */
   async *decodeLatents(s: VideoStream): AsyncGenerator<Float32Array[]> {
-    const { N } = this.impl.files.bundle.arch;
     let prev: Float32Array[] = [];
     for (let f = 0; f < s.frames; f++) {
       const cur: Float32Array[] = [];
@@ -188,17 +180,21 @@ export class LearnedVideoCodec implements VideoCodec {
         const k = (f * s.grid.length + i) * 2;
         const streams: TileStreams = { z: s.sections[k]!, y: s.sections[k + 1]! };
         if (f % s.period === 0) {
-          const lat = await this.impl.decodeLatents(streams, t, s.quality);
+          const lat = await this.model.decodeLatents(streams, t, s.quality);
           cur.push(dequantize(lat.symbols, lat.mu));
         } else {
-          const { yh, yw, zh, zw } = tileDims(t);
-          const zHat = this.temporal.coder.decodeZ(streams.z, N, zh * zw);
-          const { mu, index } = await this.temporal.parameters(zHat, prev[i]!, s.quality, yh, yw);
-          cur.push(dequantize(this.temporal.coder.decodeY(streams.y, index), mu));
+          const lat = await this.temporal.coder.decode(streams, this.model.zShape(t), this.pFrameParameters(prev[i]!, t, s.quality));
+          cur.push(dequantize(lat.symbols, lat.mu));
         }
       }
       prev = cur;
       yield cur;
     }
+  }
+
+  /** The P-frame entropy parameters of a tile, conditioned on its previous decoded latent. */
+  private pFrameParameters(yPrev: Float32Array, t: Rect, q: number): EntropyParameters {
+    const { yh, yw } = tileDims(t);
+    return (zHat) => this.temporal.parameters(zHat, yPrev, q, yh, yw);
   }
 }

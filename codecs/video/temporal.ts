@@ -17,12 +17,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { indexFromThresholds } from '../../entropy/index.js';
 import { InputError } from '../../src/errors.js';
 import { getSession, ort, run1, type RuntimeOptions } from '../../src/runtime/onnx.js';
 import type { ImageBundle } from '../image/bundle.js';
-import { quantizeZ } from '../image/hyperprior.js';
-import { LatentCoder } from '../image/latent-coding.js';
+import { HyperpriorCoder } from '../learned/hyperprior.js';
+import { codeFactors, inputCodes, meansAndIndexes } from '../learned/integer-hs.js';
+import { LatentCoder } from '../learned/latent-coder.js';
+import { quantizeZ, scaleChannels } from '../learned/quantize.js';
 
 export interface TemporalBundle {
   format: 'lcodec-video-temporal/1';
@@ -59,22 +60,9 @@ export function loadTemporalBundle(dir: string): TemporalBundle {
   return b;
 }
 
-/** uint8 codes clip(round(x · factor[c]) + 128, 0, 255) of a planar C × plane signal. */
-function inputCodes(x: ArrayLike<number>, factor: Float64Array, plane: number): Uint8Array {
-  const out = new Uint8Array(x.length);
-  for (let c = 0; c < factor.length; c++) {
-    const f = factor[c]!;
-    for (let i = c * plane; i < (c + 1) * plane; i++) {
-      const v = Math.round(x[i]! * f) + 128;
-      out[i] = v < 0 ? 0 : v > 255 ? 255 : v;
-    }
-  }
-  return out;
-}
-
 export class TemporalModel {
   /** z_t under the P-frame factorized prior, y_t under the image model's Gaussian tables. */
-  readonly coder: LatentCoder;
+  readonly coder: HyperpriorCoder;
   private readonly zFactor: Float64Array[];
   private readonly yFactor: Float64Array[];
   private readonly fuseBias: BigInt64Array[];
@@ -85,9 +73,9 @@ export class TemporalModel {
     if (bundle.zgain.length !== image.qualities || e.k_mu.length !== M || e.k_gate.length !== M || e.thresholds.length !== M || bundle.z.pmfs.length !== N) {
       throw new InputError(`temporal model in ${dir} does not match its image model`);
     }
-    this.coder = new LatentCoder({ z: bundle.z, y: image.y, precision: image.precision });
-    this.zFactor = bundle.izgain.map((g) => Float64Array.from(g, (v) => v / e.s_z));
-    this.yFactor = image.igain.map((g) => Float64Array.from(g, (v) => v / e.s_y));
+    this.coder = new HyperpriorCoder(new LatentCoder({ z: bundle.z, y: image.y, precision: image.precision }));
+    this.zFactor = codeFactors(bundle.izgain, e.s_z);
+    this.yFactor = codeFactors(image.igain, e.s_y);
     this.fuseBias = e.fuse_bias.map((b) => BigInt64Array.from(b, (v) => BigInt(v)));
   }
 
@@ -102,10 +90,7 @@ export class TemporalModel {
     input.set(y, 0);
     input.set(yPrev, y.length);
     const z = (await run1(await this.session('h_a_p'), new ort.Tensor('float32', input, [1, 2 * M, yh, yw]))).data as Float32Array;
-    const plane = z.length / N;
-    const g = this.bundle.zgain[q]!;
-    for (let c = 0; c < N; c++) for (let i = c * plane; i < (c + 1) * plane; i++) z[i] = z[i]! * g[c]!;
-    return quantizeZ(z);
+    return quantizeZ(scaleChannels(z, this.bundle.zgain[q]!, z.length / N));
   }
 
   /** Both sides: mean and scale-table index of every element of y_t. */
@@ -120,19 +105,13 @@ export class TemporalModel {
     };
     const session = await this.session('e_p_int');
     const acc = (await session.run(feeds))['acc']!.data as Int32Array;
-    const { k_mu, c_mu, thresholds, k_gate, c_gate } = this.bundle.e_p_int;
-    const mu = new Float32Array(M * yPlane);
-    const index = new Int32Array(M * yPlane);
-    for (let c = 0; c < M; c++) {
-      const k = k_mu[c]!, b = c_mu[c]!, kg = k_gate[c]!, bg = c_gate[c]!, T = thresholds[c]!;
-      const base = c * yPlane, sBase = (M + c) * yPlane, gBase = (2 * M + c) * yPlane;
-      for (let i = 0; i < yPlane; i++) {
-        const g = acc[gBase + i]! * kg + bg;
-        const gate = g < 0 ? 0 : g > 1 ? 1 : g;
-        mu[base + i] = acc[base + i]! * k + b + gate * yPrev[base + i]!;
-        index[base + i] = indexFromThresholds(T, acc[sBase + i]!);
-      }
-    }
-    return { mu, index };
+    const { k_gate, c_gate } = this.bundle.e_p_int;
+    // The mean adds the gated previous latent before its one rounding to float32.
+    const gBase = 2 * M * yPlane;
+    return meansAndIndexes(acc, this.bundle.e_p_int, yPlane, 1, (mean, c, i, at) => {
+      const g = acc[gBase + c * yPlane + i]! * k_gate[c]! + c_gate[c]!;
+      const gate = g < 0 ? 0 : g > 1 ? 1 : g;
+      return mean + gate * yPrev[at]!;
+    });
   }
 }

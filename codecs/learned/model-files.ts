@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { InputError } from '../src/errors.js';
+import { InputError } from '../../src/errors.js';
 
 /**
  * What the bundles of the image and the audio codec share (training/export.py, bundle_tables):

@@ -1,11 +1,11 @@
 /**
- * Entropy coding of the image codec's latents with entropy/: z under the factorized prior
+ * Entropy coding of a learned codec's latents with entropy/: z under the factorized prior
  * (a table per channel), y under the Gaussian conditional (a table per scale-table entry,
- * chosen by the integer h_s). Tables are built once per model from the bundle's pmfs by
- * the one CDF builder.
+ * chosen by the integer h_s or another integer entropy network). Tables are built once per
+ * model from the bundle's pmfs by the one CDF builder.
  */
 import { CdfTables, FactorizedModel, GaussianConditional, minStreamBytes } from '../../entropy/index.js';
-import type { ImageBundle } from './bundle.js';
+import type { HyperpriorBundle } from './model-files.js';
 
 /** Mass outside a pmf row, for the escape symbol. */
 function tails(pmfs: number[][]): number[] {
@@ -18,8 +18,8 @@ export class LatentCoder {
   /** Σ over z channels of the cheapest symbol's cost, in bits: a z position's minimum. */
   private readonly zMinBitsPerPosition: number;
 
-  /** Any bundle with the image codec's table layout (the audio codec shares it). */
-  constructor(b: Pick<ImageBundle, 'z' | 'y' | 'precision'>) {
+  /** The tables of a bundle (bundle_tables in training/export.py): z pmfs per channel, y pmfs per scale. */
+  constructor(b: Pick<HyperpriorBundle, 'z' | 'y' | 'precision'>) {
     this.z = FactorizedModel.fromBundle({ offset: b.z.offsets, pmf: b.z.pmfs, tailMass: tails(b.z.pmfs), precision: b.precision });
     const yTables = CdfTables.fromPmfs({ pmfs: b.y.pmfs, offsets: b.y.offsets, tailMasses: tails(b.y.pmfs), precision: b.precision });
     this.y = new GaussianConditional(yTables, b.y.scale_table);
