@@ -8,7 +8,7 @@ import { gaussianLatent } from './entropy-data.js';
 
 export interface EntropyBenchResult {
   symbols: number;
-  /** Symbols per second of wall-clock time, best of the repeats (the SPEC keys). */
+  /** Symbols per second of wall-clock time, best of the repeats (keys: docs/EVAL.md). */
   encode_sym_per_s: number;
   decode_sym_per_s: number;
   /** (bytes · 8 / ideal bits − 1) · 100, ideal = Σ −log2 p under the quantized tables. */

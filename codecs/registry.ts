@@ -7,6 +7,7 @@
  * on first use of the registry (`learnedEntries`), so importing it reads no file and a damaged
  * model card makes only that model unavailable. Others add codecs with `registerCodec`.
  */
+import { describeValues } from '../src/check.js';
 import { InputError, UsageError } from '../src/errors.js';
 import { installedModels, loadModel } from './models.js';
 import { AUDIO_BASELINE_ENTRIES, IMAGE_BASELINE_ENTRIES, VIDEO_BASELINE_ENTRIES } from './baselines/index.js';
@@ -122,8 +123,8 @@ export function acceptsQuality(info: CodecInfo, codec: Codec, quality: number): 
 
 /** What `acceptsQuality` accepts, in words (for error messages). */
 export function acceptedQualities(info: CodecInfo, codec: Codec): string {
-  if (info.qualityRange) return `integers ${info.qualityRange[0]}..${info.qualityRange[1]}`;
-  return (info.qualityValues ?? codec.qualities).join(', ');
+  if (info.qualityRange) return `an integer ${info.qualityRange[0]}..${info.qualityRange[1]}`;
+  return describeValues(info.qualityValues ?? codec.qualities);
 }
 
 /**

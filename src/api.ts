@@ -7,7 +7,7 @@
  * const media = await decode(bytes);
  * if (media.modality === 'image') console.log(media.image.width, media.image.height);
  *
- * const lc = await encode('speech.flac', { quality: 1 });      // audio-hyperprior, ~12 kbit/s
+ * const lc = await encode('speech.flac', { quality: 1 });      // audio-hyperprior, about 10 kbit/s (README)
  * const { audio } = (await decode(lc)) as { audio: Audio };      // the input's rate, channels, length
  */
 import { readFile } from 'node:fs/promises';
@@ -21,6 +21,7 @@ import { InputError, UsageError } from './errors.js';
 import { describeNonAudio, readAudio, SNIFF_BYTES, writeWav, writeWavChunks } from './io/audio.js';
 import { readFileHead, sniffModality } from './io/detect.js';
 import { NotAnImageError, readImage } from './io/image.js';
+import { checkQuality } from '../codecs/learned/hyperprior.js';
 import { DEFAULT_MODEL, DEFAULT_QUALITIES, installedModels, loadModel } from '../codecs/models.js';
 import type { RuntimeOptions } from './runtime/onnx.js';
 
@@ -78,11 +79,7 @@ function codecFor(modality: Modality, opts: EncodeOptions): Codec {
 
 /** The requested (or default) quality, checked against the model's levels (a usage error). */
 function qualityFor(codec: Codec, modality: Modality, opts: EncodeOptions): number {
-  const quality = opts.quality ?? DEFAULT_QUALITIES[modality];
-  if (!codec.qualities.includes(quality)) {
-    throw new UsageError(`quality ${quality} is out of range for ${codec.name}: use ${codec.qualities[0]}..${codec.qualities[codec.qualities.length - 1]}`);
-  }
-  return quality;
+  return checkQuality(codec.name, opts.quality ?? DEFAULT_QUALITIES[modality], codec.qualities, UsageError);
 }
 
 /** Image models: checks the options before any input is read, then codes the picture. */

@@ -92,6 +92,6 @@ describe('lcodec encode/decode on audio', () => {
     expect(notAudio.stderr.trim().split('\n')).toHaveLength(1);
     const wrongQuality = await runCli(['encode', input, '-q', '7', '-o', join(dir, 'q7.lc')]);
     expect(wrongQuality.code).not.toBe(0);
-    expect(wrongQuality.stderr).toMatch(/quality 7 is out of range/);
+    expect(wrongQuality.stderr).toMatch(/quality for audio-hyperprior must be an integer 0\.\.4, not 7/);
   });
 });

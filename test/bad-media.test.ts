@@ -382,7 +382,7 @@ const AUDIO_CASES: Record<string, Case> = {
     stderr: /notes\.flac: not an image, audio or video file lcodec reads \(looks like a text file\)/,
   },
   'FLAC signature followed by garbage': { inputs: ['broken.flac'], args: enc('broken.flac'), code: 2, stderr: /broken\.flac: not a readable audio file/ },
-  'audio quality out of range': { inputs: ['tone.wav'], args: enc('tone.wav', '-q', '5'), code: 1, stderr: /quality 5 is out of range for audio-hyperprior: use 0\.\.4/ },
+  'audio quality out of range': { inputs: ['tone.wav'], args: enc('tone.wav', '-q', '5'), code: 1, stderr: /quality for audio-hyperprior must be an integer 0\.\.4, not 5/ },
   'audio .lc from a model not installed': {
     inputs: ['other-model-audio.lc'],
     args: dec('other-model-audio.lc'),
@@ -540,7 +540,7 @@ const VIDEO_CODEC_CASES: Record<string, Case> = {
   'encode: --intra-period 0': { inputs: ['three.y4m'], args: enc('three.y4m', '--intra-period', '0'), code: 1, stderr: /--intra-period must be an integer 1\.\.65535, not 0/ },
   'encode: --intra-period abc': { inputs: ['three.y4m'], args: enc('three.y4m', '--intra-period', 'abc'), code: 1, stderr: /--intra-period must be an integer 1\.\.65535, not abc/ },
   'encode: --intra-period on an image': { inputs: ['photo.png'], args: enc('photo.png', '--intra-period', '4'), code: 1, stderr: /--intra-period is for video, not image/ },
-  'encode: video quality out of range': { inputs: ['three.y4m'], args: enc('three.y4m', '-q', '99'), code: 1, stderr: /quality 99 is out of range for video-sem/ },
+  'encode: video quality out of range': { inputs: ['three.y4m'], args: enc('three.y4m', '-q', '99'), code: 1, stderr: /quality for video-sem must be an integer 0\.\.7, not 99/ },
   'encode: video output exists without --force': {
     inputs: ['three.y4m'],
     existing: { 'three.lc': 'keep me' },
@@ -676,7 +676,7 @@ const CASES: Record<string, Case> = {
   'missing input file': { inputs: [], args: enc('missing.png'), code: 1, stderr: /no such file: .*missing\.png/ },
 
   // --- options ---
-  'quality out of range': { inputs: ['photo.png'], args: enc('photo.png', '-q', '99'), code: 1, stderr: /quality 99 is out of range for hyperprior-mse: use 0\.\.9/ },
+  'quality out of range': { inputs: ['photo.png'], args: enc('photo.png', '-q', '99'), code: 1, stderr: /quality for hyperprior-mse must be an integer 0\.\.9, not 99/ },
   'quality not a number': { inputs: ['photo.png'], args: enc('photo.png', '-q', 'best'), code: 1, stderr: /-q must be an integer/ },
   'quality not an integer': { inputs: ['photo.png'], args: enc('photo.png', '-q', '2.5'), code: 1, stderr: /-q must be an integer/ },
   '--threads 0': { inputs: ['photo.png'], args: enc('photo.png', '--threads', '0'), code: 1, stderr: /--threads must be an integer 1\.\.256/ },

@@ -47,7 +47,7 @@ describe('video metrics', () => {
 });
 
 describe('lcodec eval on video', () => {
-  it('produces the SPEC video keys per point, counts progress in frames, and caches', async () => {
+  it('produces the documented video keys per point, counts progress in frames, and caches', async () => {
     const cache = path.join(dir, 'cache');
     const progress: [number, number, string][] = [];
     const run = () =>

@@ -15,7 +15,7 @@
  * file decodes bit-exactly in its symbols whatever the thread count, graph optimization or backend.
  */
 import { getSession, ort, run1, type RuntimeOptions } from '../../src/runtime/onnx.js';
-import { HyperpriorCoder, checkQuality, type LatentStreams, type ZShape } from '../learned/hyperprior.js';
+import { HyperpriorCoder, checkQuality, type HyperLatents, type LatentStreams, type ZShape } from '../learned/hyperprior.js';
 import { IntegerHyperSynthesis } from '../learned/integer-hs.js';
 import { LatentCoder } from '../learned/latent-coder.js';
 import { dequantize, quantizeZ, scaleChannels } from '../learned/quantize.js';
@@ -64,7 +64,7 @@ export class AudioHyperpriorModel {
   }
 
   checkQuality(quality: number): void {
-    checkQuality(this.name, quality, this.qualities.length);
+    checkQuality(this.name, quality, this.qualities);
   }
 
   /** The z grid of a chunk of `frames` latent frames. */
@@ -111,11 +111,11 @@ export class AudioHyperpriorModel {
     return (await this.coder.encode(y, zHat, this.zShape(frames), (zh) => this.hyperSynthesis(zh, q, zFrames))).streams;
   }
 
-  /** Entropy-decodes one chunk: the symbols round(y − mu) and y_hat · igain[q] (M × frames). */
-  async decodeLatent(s: ChunkStreams, frames: number, q: number): Promise<{ symbols: Int32Array; yHat: Float32Array }> {
+  /** Entropy-decodes one chunk: its latents (ẑ, indexes, means, symbols) and y_hat · igain[q] (M × frames). */
+  async decodeLatent(s: ChunkStreams, frames: number, q: number): Promise<HyperLatents & { yHat: Float32Array }> {
     const zFrames = frames / this.zStride;
-    const { symbols, mu } = await this.coder.decode(s, this.zShape(frames), (zh) => this.hyperSynthesis(zh, q, zFrames));
-    return { symbols, yHat: dequantize(symbols, mu, this.files.bundle.igain[q]!) };
+    const latents = await this.coder.decode(s, this.zShape(frames), (zh) => this.hyperSynthesis(zh, q, zFrames));
+    return { ...latents, yHat: dequantize(latents.symbols, latents.mu, this.files.bundle.igain[q]!) };
   }
 
   /**

@@ -16,7 +16,7 @@ import { assertAudio, fitLength, readAudioChunks, resample, resampleChunks } fro
 import type { RuntimeOptions } from '../../src/runtime/onnx.js';
 import type { Audio } from '../../src/media.js';
 import type { AudioCodec } from '../types.js';
-import { checkHeader } from '../learned/hyperprior.js';
+import { checkHeader, type HyperLatents } from '../learned/hyperprior.js';
 import { loadAudioModelFiles } from './bundle.js';
 import { decodeLevels, encodeLevels, HighbandAnalyser, highbandFrames, highbandLayout, HighbandSynthesiser, type HighbandLayout } from './highband.js';
 import { AudioHyperpriorModel, CHUNK_FRAMES, chunkLayout, type ChunkStreams } from './hyperprior.js';
@@ -364,14 +364,20 @@ export class LearnedAudioCodec implements AudioCodec {
     }
   }
 
-  /** The decoded symbols round(y − mu) of every chunk and coded channel, in stream order (for determinism checks). */
-  async decodeSymbols(bytes: Uint8Array): Promise<Int32Array[]> {
+  /**
+   * Diagnostics: the latents (ẑ, table indexes, means, symbols) of every chunk and coded
+   * channel, in stream order: what must decode alike on every machine (test/golden.test.ts).
+   */
+  async decodeSymbols(bytes: Uint8Array): Promise<HyperLatents[]> {
     const { info, quality, streams } = this.parse(bytes);
     const m = this.model;
     const layout = chunkLayout(modelRateSamples(info.samples, info.sampleRate, m.sampleRate), m.hop, m.zStride, info.chunkFrames);
-    const out: Int32Array[] = [];
+    const out: HyperLatents[] = [];
     for (let k = 0; k < layout.length; k++) {
-      for (let c = 0; c < info.channels; c++) out.push((await m.decodeLatent(streams[k]![c]!, layout[k]!, quality)).symbols);
+      for (let c = 0; c < info.channels; c++) {
+        const { zHat, index, mu, symbols } = await m.decodeLatent(streams[k]![c]!, layout[k]!, quality);
+        out.push({ zHat, index, mu, symbols });
+      }
     }
     return out;
   }
@@ -384,7 +390,7 @@ export class LearnedAudioCodec implements AudioCodec {
     highband?: { layout: HighbandLayout; levels: Int8Array[] };
   } {
     const c = readContainer(bytes);
-    checkHeader(c, 'audio', this.name, this.model.files.hash, this.model.qualities.length);
+    checkHeader(c, 'audio', this.name, this.model.files.hash, this.model.qualities);
     // Files of the first format version have no highband field.
     if (c.shape.length !== 5 && c.shape.length !== 6) throw new CorruptFileError('corrupt .lc file (audio shape)');
     const [sampleRate, channels, samples, chunkFrames, coding, hasHighband = 0] = c.shape as number[] as [number, number, number, number, number, number?];

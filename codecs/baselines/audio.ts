@@ -23,6 +23,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Audio } from '../../src/media.js';
 import type { Codec } from '../types.js';
+import { inRange, oneOf } from '../../src/check.js';
 import { InputError } from '../../src/errors.js';
 import { assertAudio, decodePcm, fitLength, interleave, rawPcmInputOptions } from '../../src/io/audio.js';
 import { FfmpegError, probeAudio, resampleFilter, runFfmpeg } from '../../src/io/ffmpeg.js';
@@ -117,14 +118,10 @@ class FfmpegAudioCodec implements AudioBaseline {
   }
 
   private checkQuality(kbps: number): void {
+    // Quality is the bitrate in kbit/s.
     const { accepts, name } = this.spec;
-    if ('min' in accepts) {
-      if (!(kbps >= accepts.min && kbps <= accepts.max)) {
-        throw new RangeError(`${name}: quality is a bitrate in kbit/s from ${accepts.min} to ${accepts.max}; got ${kbps}`);
-      }
-    } else if (!accepts.includes(kbps)) {
-      throw new RangeError(`${name}: quality is a bitrate in kbit/s, one of ${accepts.join(', ')}; got ${kbps}`);
-    }
+    if ('min' in accepts) inRange(`quality for ${name}`, kbps, accepts.min, accepts.max, RangeError);
+    else oneOf(`quality for ${name}`, kbps, accepts, RangeError);
   }
 
   async encode(audio: Audio, quality: number): Promise<Uint8Array> {

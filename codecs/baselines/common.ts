@@ -1,4 +1,5 @@
 /** What every image baseline shares beyond the `Codec` interface. */
+import { integer } from '../../src/check.js';
 import type { RgbImage } from '../../src/media.js';
 import type { ImageCodec } from '../types.js';
 
@@ -14,9 +15,7 @@ export interface BaselineImageCodec extends ImageCodec {
 
 /** Throws RangeError unless `q` is an integer inside `range`. */
 export function checkQuality(codec: string, q: number, range: readonly [number, number]): void {
-  if (!Number.isInteger(q) || q < range[0] || q > range[1]) {
-    throw new RangeError(`${codec}: quality must be an integer in ${range[0]}..${range[1]}, got ${q}`);
-  }
+  integer(`quality for ${codec}`, q, range[0], range[1], RangeError);
 }
 
 /** Throws RangeError unless `img` is a non-empty, well-formed 8-bit RGB image. */

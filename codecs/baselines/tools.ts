@@ -9,12 +9,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
+import { ffmpegPath } from '../../src/io/ffmpeg.js';
+
 const execFileAsync = promisify(execFile);
 
-/** The ffmpeg binary: `LCODEC_FFMPEG` if set, else `ffmpeg` on PATH. */
-export function ffmpegPath(): string {
-  return process.env.LCODEC_FFMPEG || 'ffmpeg';
-}
+export { ffmpegPath };
 
 export class ToolError extends Error {
   override name = 'ToolError';

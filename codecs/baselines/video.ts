@@ -23,6 +23,7 @@
  */
 import type { Video, VideoFrame } from '../../src/media.js';
 import type { Codec } from '../types.js';
+import { integer } from '../../src/check.js';
 import { InputError } from '../../src/errors.js';
 import { FfmpegError, probeVideo, runFfmpeg, streamFfmpeg } from '../../src/io/ffmpeg.js';
 import { checkVideoShape, videoFrames } from '../../src/io/video.js';
@@ -204,9 +205,7 @@ export type VideoBaseline = FfmpegVideoBaseline;
 async function create(spec: EncoderSpec, options: Partial<VideoBaselineOptions>): Promise<FfmpegVideoBaseline> {
   const caps = await requireFfmpegCodec(spec.encoder, spec.decoder, spec.name);
   const merged = { ...DEFAULT_VIDEO_BASELINE_OPTIONS, ...options };
-  if (!(Number.isInteger(merged.intraPeriod) && merged.intraPeriod >= 1)) {
-    throw new RangeError(`${spec.name}: intraPeriod must be a positive integer, got ${merged.intraPeriod}`);
-  }
+  integer(`intraPeriod for ${spec.name}`, merged.intraPeriod, 1, Infinity, RangeError);
   return new FfmpegVideoBaseline(spec, merged, caps.version);
 }
 

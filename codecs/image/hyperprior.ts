@@ -13,6 +13,7 @@
  * so a file decodes bit-exactly whatever the thread count, graph optimization or backend.
  * Large images are cut into independent tiles (TILE pixels by default) to bound memory.
  */
+import { multipleOf, type ErrorClass } from '../../src/check.js';
 import { CorruptFileError } from '../../src/container/index.js';
 import { InputError } from '../../src/errors.js';
 import { MAX_IMAGE_PIXELS, type RgbImage } from '../../src/media.js';
@@ -48,11 +49,9 @@ export interface HyperpriorPayload {
   tiles: TileStreams[];
 }
 
-/** Throws unless `tile` is a tile edge this codec can work with. */
-export function checkTile(tile: number): void {
-  if (!Number.isInteger(tile) || tile < STRIDE || tile > TILE || tile % STRIDE !== 0) {
-    throw new RangeError(`tile must be a multiple of ${STRIDE} in [${STRIDE}, ${TILE}], got ${tile}`);
-  }
+/** `tile` as a tile edge this codec can work with (a multiple of the stride up to TILE); throws `Err` otherwise. */
+export function checkTile(tile: unknown, name = 'tile', Err: ErrorClass = RangeError): number {
+  return multipleOf(name, tile, STRIDE, STRIDE, TILE, Err);
 }
 
 /** Tile grid of an image: the rectangles, row-major. */
@@ -94,7 +93,7 @@ export class ImageHyperpriorModel {
   }
 
   checkQuality(quality: number): void {
-    checkQuality(this.name, quality, this.qualities.length);
+    checkQuality(this.name, quality, this.qualities);
   }
 
   /** The z grid of a tile. */

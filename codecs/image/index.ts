@@ -8,7 +8,7 @@ import { InputError } from '../../src/errors.js';
 import type { RuntimeOptions } from '../../src/runtime/onnx.js';
 import type { Picture, RgbImage } from '../../src/media.js';
 import type { ImageCodec } from '../types.js';
-import { checkHeader } from '../learned/hyperprior.js';
+import { checkHeader, type HyperLatents } from '../learned/hyperprior.js';
 import { loadImageModelFiles } from './bundle.js';
 import { ImageHyperpriorModel, TILE, checkTile, type HyperpriorPayload, type TileStreams } from './hyperprior.js';
 import { decodePlane, encodePlane } from './plane.js';
@@ -34,12 +34,7 @@ export class LearnedImageCodec implements ImageCodec {
 
   /** Codes the RGB colour with the model; a Picture's alpha plane and grayscale flag are kept. */
   async encode(img: RgbImage | Picture, quality: number, opts: ImageEncodeOptions = {}): Promise<Uint8Array> {
-    const tile = opts.tile ?? TILE;
-    try {
-      checkTile(tile);
-    } catch (err) {
-      throw new InputError((err as Error).message);
-    }
+    const tile = checkTile(opts.tile ?? TILE, 'tile', InputError);
     const { alpha, grayscale } = img as Picture;
     if (alpha !== undefined && alpha.length !== img.width * img.height) {
       throw new InputError(`alpha plane has ${alpha.length} bytes, expected ${img.width * img.height}`);
@@ -59,8 +54,36 @@ export class LearnedImageCodec implements ImageCodec {
   }
 
   async decode(bytes: Uint8Array): Promise<Picture> {
+    const { payload, channels, alphaSection } = this.parse(bytes);
+    const { width, height } = payload;
+    const hasAlpha = alphaSection !== undefined;
+    // The alpha plane first: cheap, and a damaged one fails before the model runs.
+    const alpha = hasAlpha ? decodePlane(alphaSection, width, height) : undefined;
+    const picture: Picture = await this.model.decodePayload(payload);
+    if (alpha) picture.alpha = alpha;
+    if (channels <= CHANNELS.grayAlpha) {
+      picture.grayscale = true;
+      toGray(picture.data);
+    }
+    return picture;
+  }
+
+  /**
+   * Diagnostics: the latents (ẑ, table indexes, means, symbols) of every tile, in stream order:
+   * what must decode alike on every machine (test/golden.test.ts).
+   */
+  async decodeSymbols(bytes: Uint8Array): Promise<HyperLatents[]> {
+    const { payload } = this.parse(bytes);
+    const grid = this.model.checkPayload(payload);
+    const out: HyperLatents[] = [];
+    for (let i = 0; i < grid.length; i++) out.push(await this.model.decodeLatents(payload.tiles[i]!, grid[i]!, payload.quality));
+    return out;
+  }
+
+  /** An image `.lc` file's header and sections, checked. */
+  private parse(bytes: Uint8Array): { payload: HyperpriorPayload; channels: number; alphaSection?: Uint8Array } {
     const c = readContainer(bytes);
-    checkHeader(c, 'image', this.name, this.model.files.hash, this.qualities.length);
+    checkHeader(c, 'image', this.name, this.model.files.hash, this.qualities);
     // Files written before the channel field (3 shape values) are RGB.
     if (c.shape.length !== 3 && c.shape.length !== 4) throw new CorruptFileError('corrupt .lc file (image shape)');
     const [width, height, tile] = c.shape as [number, number, number];
@@ -73,15 +96,7 @@ export class LearnedImageCodec implements ImageCodec {
     for (let i = 0; i < tileSections; i += 2) tiles.push({ z: c.sections[i]!, y: c.sections[i + 1]! });
     const payload: HyperpriorPayload = { width, height, tile, quality: c.quality, tiles };
     this.model.checkPayload(payload);
-    // The alpha plane first: cheap, and a damaged one fails before the model runs.
-    const alpha = hasAlpha ? decodePlane(c.sections[tileSections]!, width, height) : undefined;
-    const picture: Picture = await this.model.decodePayload(payload);
-    if (alpha) picture.alpha = alpha;
-    if (channels <= CHANNELS.grayAlpha) {
-      picture.grayscale = true;
-      toGray(picture.data);
-    }
-    return picture;
+    return { payload, channels, ...(hasAlpha ? { alphaSection: c.sections[tileSections]! } : {}) };
   }
 }
 

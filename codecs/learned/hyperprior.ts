@@ -9,7 +9,9 @@
  *
  * Also here: the quality check and the `.lc` header check all learned codecs make.
  */
+import { createHash } from 'node:crypto';
 import type { Container } from '../../src/container/index.js';
+import { oneOf, type ErrorClass } from '../../src/check.js';
 import { InputError } from '../../src/errors.js';
 import type { Modality } from '../../src/media.js';
 import { LatentCoder } from './latent-coder.js';
@@ -69,23 +71,42 @@ export class HyperpriorCoder {
   }
 }
 
-/** Throws InputError unless `quality` is one of a learned model's levels 0..count − 1. */
-export function checkQuality(model: string, quality: number, count: number): void {
-  if (!Number.isInteger(quality) || quality < 0 || quality >= count) {
-    throw new InputError(`quality ${quality} is out of range for ${model}: use an integer 0..${count - 1}`);
-  }
+/** Throws (InputError by default) unless `quality` is one of a model's quality `levels`. */
+export function checkQuality(model: string, quality: unknown, levels: readonly number[], Err: ErrorClass = InputError): number {
+  return oneOf(`quality for ${model}`, quality, levels, Err);
 }
 
 /**
  * Checks that an `.lc` file is of `modality` and was made by this model with these weights
  * (`hash`: the first bytes of the weights hash, as written), and that its quality is one of the
- * model's `qualities` levels. InputError otherwise.
+ * model's quality levels. InputError otherwise.
  */
-export function checkHeader(c: Container, modality: Modality, model: string, hash: Uint8Array, qualities: number): void {
+export function checkHeader(c: Container, modality: Modality, model: string, hash: Uint8Array, qualities: readonly number[]): void {
   if (c.modality !== modality) throw new InputError(`this is an ${c.modality} file, not ${modality === 'video' ? 'a' : 'an'} ${modality} file`);
   if (c.model !== model) throw new InputError(`file was made by model ${c.model}, not ${model}`);
   if (!c.modelHash.every((b, i) => b === hash[i])) {
     throw new InputError(`file was made by other weights of ${c.model} than the installed ones; it cannot be decoded with this model`);
   }
   checkQuality(model, c.quality, qualities);
+}
+
+/**
+ * Diagnostics: sha256 digests of decoded latents, block after block: `symbols` over ẑ, the table
+ * indexes and the y symbols (int32, little-endian), `means` over mu (float32). Both must be the
+ * same on every machine (docs/DETERMINISM.md); test/golden.test.ts compares them with recorded ones.
+ */
+export function latentsDigest(blocks: readonly HyperLatents[]): { symbols: string; means: string } {
+  const symbols = createHash('sha256');
+  const means = createHash('sha256');
+  const bytes = (a: Int32Array | Float32Array): Buffer => {
+    const out = Buffer.alloc(a.length * 4);
+    if (a instanceof Int32Array) a.forEach((v, i) => out.writeInt32LE(v, i * 4));
+    else a.forEach((v, i) => out.writeFloatLE(v, i * 4));
+    return out;
+  };
+  for (const b of blocks) {
+    symbols.update(bytes(b.zHat)).update(bytes(b.index)).update(bytes(b.symbols));
+    means.update(bytes(b.mu));
+  }
+  return { symbols: symbols.digest('hex'), means: means.digest('hex') };
 }

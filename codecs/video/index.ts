@@ -10,16 +10,22 @@
  * when its index is a multiple of intra_period.
  */
 import { CorruptFileError, readContainer, writeContainer } from '../../src/container/index.js';
+import { integer, type ErrorClass } from '../../src/check.js';
 import { InputError } from '../../src/errors.js';
 import { videoFrames } from '../../src/io/video.js';
 import type { RuntimeOptions } from '../../src/runtime/onnx.js';
 import { loadImageModelFiles } from '../image/bundle.js';
 import { ImageHyperpriorModel, TILE, checkTile, tileDims, tileGrid, type Rect, type TileStreams } from '../image/hyperprior.js';
-import { checkHeader, type EntropyParameters } from '../learned/hyperprior.js';
+import { checkHeader, type EntropyParameters, type HyperLatents } from '../learned/hyperprior.js';
 import { dequantize } from '../learned/quantize.js';
 import { MAX_IMAGE_PIXELS, type Video, type VideoFrame } from '../../src/media.js';
 import { type VideoCodec } from '../types.js';
 import { loadTemporalBundle, TemporalModel } from './temporal.js';
+
+/** Frames between intra frames (the container stores it in 16 bits); throws `Err` otherwise. */
+export function checkIntraPeriod(period: unknown, name = 'intra period', Err: ErrorClass = InputError): number {
+  return integer(name, period, 1, 65535, Err);
+}
 
 /** Sections a container can hold, and so frames × tiles × 2 at most. */
 const MAX_SECTIONS = 1 << 16;
@@ -60,16 +66,8 @@ export class LearnedVideoCodec implements VideoCodec {
     const bundle = loadTemporalBundle(dir);
     this.temporal = new TemporalModel(dir, bundle, this.model.files.bundle, runtime);
     this.qualities = this.model.qualities;
-    this.intraPeriod = options.intraPeriod ?? bundle.intra_period;
-    if (!Number.isInteger(this.intraPeriod) || this.intraPeriod < 1 || this.intraPeriod > 65535) {
-      throw new InputError(`intra period must be an integer 1..65535, got ${this.intraPeriod}`);
-    }
-    this.tile = options.tile ?? TILE;
-    try {
-      checkTile(this.tile);
-    } catch (err) {
-      throw new InputError((err as Error).message);
-    }
+    this.intraPeriod = checkIntraPeriod(options.intraPeriod ?? bundle.intra_period);
+    this.tile = checkTile(options.tile ?? TILE, 'tile', InputError);
     this.name = this.intraPeriod === 1 && options.intraPeriod === 1 ? `${modelName}-intra` : modelName;
   }
 
@@ -133,7 +131,7 @@ export class LearnedVideoCodec implements VideoCodec {
   /** @internal The header and section layout of a file, checked (CorruptFileError, InputError). */
   parse(bytes: Uint8Array): VideoStream {
     const c = readContainer(bytes);
-    checkHeader(c, 'video', this.modelName, this.model.files.hash, this.qualities.length);
+    checkHeader(c, 'video', this.modelName, this.model.files.hash, this.qualities);
     if (c.shape.length !== 7) throw new CorruptFileError('corrupt .lc file (video shape)');
     const [width, height, fpsNum, fpsDen, frames, period, tile] = c.shape as [number, number, number, number, number, number, number];
     if (!(width >= 1 && height >= 1 && width * height <= MAX_IMAGE_PIXELS) || !(fpsNum >= 1 && fpsDen >= 1) || frames < 1 || period < 1) {
@@ -172,22 +170,34 @@ export class LearnedVideoCodec implements VideoCodec {
    * must come out bit-exactly on every machine (g_s after them is float arithmetic).
    */
   async *decodeLatents(s: VideoStream): AsyncGenerator<Float32Array[]> {
+    for await (const tiles of this.decodeTiles(s)) yield tiles.map((t) => t.yHat);
+  }
+
+  /**
+   * Diagnostics: the latents (ẑ, table indexes, means, symbols) of every frame's tiles, in
+   * stream order: what must decode alike on every machine (test/golden.test.ts).
+   */
+  async decodeSymbols(bytes: Uint8Array): Promise<HyperLatents[]> {
+    const out: HyperLatents[] = [];
+    for await (const tiles of this.decodeTiles(this.parse(bytes))) out.push(...tiles.map((t) => t.latents));
+    return out;
+  }
+
+  /** Per frame, every tile's latents and its decoded ŷ (which conditions the next frame). */
+  private async *decodeTiles(s: VideoStream): AsyncGenerator<{ latents: HyperLatents; yHat: Float32Array }[]> {
     let prev: Float32Array[] = [];
     for (let f = 0; f < s.frames; f++) {
-      const cur: Float32Array[] = [];
+      const cur: { latents: HyperLatents; yHat: Float32Array }[] = [];
       for (let i = 0; i < s.grid.length; i++) {
         const t = s.grid[i]!;
         const k = (f * s.grid.length + i) * 2;
         const streams: TileStreams = { z: s.sections[k]!, y: s.sections[k + 1]! };
-        if (f % s.period === 0) {
-          const lat = await this.model.decodeLatents(streams, t, s.quality);
-          cur.push(dequantize(lat.symbols, lat.mu));
-        } else {
-          const lat = await this.temporal.coder.decode(streams, this.model.zShape(t), this.pFrameParameters(prev[i]!, t, s.quality));
-          cur.push(dequantize(lat.symbols, lat.mu));
-        }
+        const latents = f % s.period === 0
+          ? await this.model.decodeLatents(streams, t, s.quality)
+          : await this.temporal.coder.decode(streams, this.model.zShape(t), this.pFrameParameters(prev[i]!, t, s.quality));
+        cur.push({ latents, yHat: dequantize(latents.symbols, latents.mu) });
       }
-      prev = cur;
+      prev = cur.map((c) => c.yHat);
       yield cur;
     }
   }

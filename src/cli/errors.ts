@@ -1,6 +1,6 @@
 import { InputError, UsageError } from '../errors.js';
 
-/** Exit codes per the SPEC: 1 usage error, 2 invalid/unsupported/corrupt input. */
+/** Exit codes (README, docs/EVAL.md): 1 usage error, 2 invalid/unsupported/corrupt input. */
 export function exitCodeFor(err: unknown): number {
   if (err instanceof UsageError) return 1;
   if (err instanceof InputError) return 2;

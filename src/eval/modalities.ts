@@ -89,7 +89,7 @@ export const IMAGE_EVAL: ModalityEval<'image'> = {
 };
 
 /**
- * Video: the SPEC keys `bpp` (bits per pixel per frame), `kbps`, `psnr` (RGB), `psnr_y` (Y'),
+ * Video: the results keys (docs/EVAL.md) `bpp` (bits per pixel per frame), `kbps`, `psnr` (RGB), `psnr_y` (Y'),
  * `ms_ssim` (RGB), each frame measured and averaged over the clip (src/metrics/video.ts).
  * The original clip is held in memory during its measurements (it is coded once per
  * quality), and so is the decoded clip: `complete` decodes it whole inside the timed decode,

@@ -1,6 +1,6 @@
 /**
  * What `lcodec eval --plot/--report` writes: RD plots (SVG) and a self-contained HTML
- * report of an evaluation's results JSON (docs: SPEC "eval results JSON"). Pure functions:
+ * report of an evaluation's results JSON (docs/EVAL.md, "Results JSON"). Pure functions:
  * they take parsed data and return text; the CLI does the file I/O.
  */
 import type { EvalPoint, EvalResults } from './types.js';
@@ -12,8 +12,8 @@ import { codecColor, isLearned, plottedMetric, renderRdSvg, type RdPlotOptions }
 
 export { renderRdSvg, inferLearned, type RdPlotOptions } from './rd-plot.js';
 
-/** One quality level of one codec, averaged over the items (SPEC: eval results JSON). */
-/** The eval results (SPEC keys) and their points, as the runner produces them. */
+/** One quality level of one codec, averaged over the items (docs/EVAL.md, "Results JSON"). */
+/** The eval results (docs/EVAL.md keys) and their points, as the runner produces them. */
 export type { EvalResults };
 export type RdPoint = EvalPoint;
 

@@ -1,11 +1,12 @@
 /**
  * `evaluate()`: rate–distortion evaluation of codecs over a set of items, producing the
- * SPEC results JSON. Generic over modality (see modalities.ts); parallel over worker
+ * results JSON of docs/EVAL.md. Generic over modality (see modalities.ts); parallel over worker
  * threads; every per-item measurement is cached on disk, so a re-run only computes what
  * changed (new items, codecs, qualities, or a codec whose version/config changed).
  */
 import type { Modality } from '../media.js';
 import { acceptedQualities, acceptsQuality, getCodec, getCodecEntry, isBuiltinCodec, listCodecs } from '../../codecs/registry.js';
+import { invalid } from '../check.js';
 import { UsageError } from '../errors.js';
 import { bdRate } from './bdrate.js';
 import { defaultCacheDir, type Measurement, ResultCache } from './cache.js';
@@ -53,7 +54,7 @@ export interface EvaluateStats {
   cached: number;
 }
 
-/** Runs the evaluation and returns the results (exactly the SPEC keys). */
+/** Runs the evaluation and returns the results (exactly the keys of docs/EVAL.md). */
 export async function evaluate(options: EvaluateOptions): Promise<EvalResults> {
   return (await evaluateWithStats(options)).results;
 }
@@ -84,9 +85,7 @@ export async function evaluateWithStats(options: EvaluateOptions): Promise<{ res
     const requested = qualitiesFor(entry.name, options.qualities) ?? [...codec.qualities];
     const bad = requested.filter((q) => !acceptsQuality(entry, codec, q));
     if (bad.length > 0) {
-      throw new UsageError(
-        `codec ${entry.name} does not accept quality ${bad.join(', ')} (accepted: ${acceptedQualities(entry, codec)})`,
-      );
+      throw invalid(`quality for ${entry.name}`, acceptedQualities(entry, codec), bad.join(', '), UsageError);
     }
     const qualities = [...new Set(requested)].sort((a, b) => a - b);
     plan.push({ name: entry.name, version: String(await entry.version()), qualities });

@@ -1,4 +1,4 @@
-/** The `lcodec eval` results (SPEC: "eval results JSON"; keep these keys). */
+/** The `lcodec eval` results (docs/EVAL.md, "Results JSON"; keep these keys). */
 import type { Modality } from '../media.js';
 
 /**

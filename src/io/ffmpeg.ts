@@ -6,8 +6,25 @@
  * samples we produced ourselves → plain Error): this module only reports ffmpeg's own message.
  */
 import type { ChildProcess } from 'node:child_process';
+import { dirname, join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import ffmpeg from 'fluent-ffmpeg';
+
+/**
+ * The ffmpeg binary, one setting for every run and probe: `LCODEC_FFMPEG`, else `ffmpeg` on
+ * PATH. fluent-ffmpeg's own FFMPEG_PATH is not read, so that a capability probe and the run it
+ * vouches for always use the same binary.
+ */
+export function ffmpegPath(): string {
+  return process.env.LCODEC_FFMPEG || 'ffmpeg';
+}
+
+/** The ffprobe binary: `LCODEC_FFPROBE`, else the ffprobe beside LCODEC_FFMPEG, else `ffprobe` on PATH. */
+export function ffprobePath(): string {
+  if (process.env.LCODEC_FFPROBE) return process.env.LCODEC_FFPROBE;
+  const ff = process.env.LCODEC_FFMPEG;
+  return ff && ff.includes('/') ? join(dirname(ff), 'ffprobe') : 'ffprobe';
+}
 
 /** ffmpeg ran and failed (bad input, unsupported stream, ...). */
 export class FfmpegError extends Error {
@@ -18,7 +35,7 @@ export class FfmpegError extends Error {
 function toError(err: unknown): Error {
   const message = ffmpegMessage(err);
   if (/Cannot find ff(mpeg|probe)/i.test(message)) {
-    return new Error(`${message}: install ffmpeg (Debian: apt-get install ffmpeg) or set FFMPEG_PATH/FFPROBE_PATH`);
+    return new Error(`${message}: install ffmpeg (Debian: apt-get install ffmpeg) or set LCODEC_FFMPEG / LCODEC_FFPROBE`);
   }
   return new FfmpegError(message);
 }
@@ -95,6 +112,7 @@ export function streamFfmpeg(job: FfmpegJob, highWaterMark = 1 << 20): FfmpegStr
   const source = inputSource(job.input);
   // -nostdin only where stdin is not the input: ffmpeg then never waits on a terminal.
   const command = ffmpeg(source)
+    .setFfmpegPath(ffmpegPath())
     .inputOptions([...(inputIsPath ? ['-nostdin'] : []), '-hide_banner', ...(job.inputOptions ?? [])])
     .outputOptions(job.outputOptions);
   let killed = false;
@@ -155,7 +173,7 @@ export interface AudioStreamInfo {
 /** The first audio stream of a file, as ffprobe sees it; FfmpegError if there is none. */
 export function probeAudio(path: string): Promise<AudioStreamInfo> {
   return new Promise((resolve, reject) => {
-    ffmpeg.ffprobe(path, (err: unknown, data: ffmpeg.FfprobeData) => {
+    ffmpeg(path).setFfprobePath(ffprobePath()).ffprobe((err: unknown, data: ffmpeg.FfprobeData) => {
       if (err) {
         reject(toError(err));
         return;
@@ -209,7 +227,7 @@ function parseRate(rate: unknown): [number, number] | undefined {
 export function probeVideo(path: string, options: { countPackets?: boolean } = {}): Promise<VideoStreamInfo> {
   const args = ['-select_streams', 'v', ...(options.countPackets ? ['-count_packets'] : [])];
   return new Promise((resolve, reject) => {
-    ffmpeg.ffprobe(path, args, (err: unknown, data: ffmpeg.FfprobeData) => {
+    ffmpeg(path).setFfprobePath(ffprobePath()).ffprobe(args, (err: unknown, data: ffmpeg.FfprobeData) => {
       if (err) {
         reject(toError(err));
         return;

@@ -1,24 +1,23 @@
 /**
  * `lcodec bench`: speed of the entropy coder and of every installed image model beside the
- * jpeg and x265 baselines, measured in one run on this machine (SPEC bench JSON keys).
+ * jpeg and x265 baselines, measured in one run on this machine (JSON keys: docs/EVAL.md).
  */
 import type { Command } from 'commander';
 import { cpus } from 'node:os';
 import { benchEntropy } from '../../../bench/entropy.js';
 import { benchImages } from '../../../bench/image.js';
-import { UsageError } from '../../errors.js';
+import { integer } from '../../check.js';
 import { listModels } from '../../../codecs/models.js';
 
 export function registerBench(program: Command): void {
   program
     .command('bench')
     .description('entropy-coder and model speed on this machine')
-    .option('--json', 'print the SPEC bench JSON')
+    .option('--json', 'print the results as JSON (keys: docs/EVAL.md)')
     .option('--symbols <n>', 'symbols for the entropy benchmark', '5000000')
     .option('--only <parts>', 'comma-separated subset of entropy,image')
     .action(async (o: { json?: boolean; symbols: string; only?: string }) => {
-      const symbols = Number(o.symbols);
-      if (!Number.isInteger(symbols) || symbols < 1) throw new UsageError(`--symbols must be a positive integer, not ${o.symbols}`);
+      const symbols = integer('--symbols', o.symbols, 1);
       const parts = new Set((o.only ?? 'entropy,image').split(','));
       const out: Record<string, unknown> = {
         machine: { cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', node: process.version },

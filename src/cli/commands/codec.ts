@@ -4,6 +4,9 @@ import { constants } from 'node:fs';
 import { access, readFile, stat } from 'node:fs/promises';
 import { basename, extname, join, dirname } from 'node:path';
 import { decode, decodeAudioToWav, encode, inspect } from '../../api.js';
+import { checkTile } from '../../../codecs/image/hyperprior.js';
+import { checkIntraPeriod } from '../../../codecs/video/index.js';
+import { integer, oneOf } from '../../check.js';
 import { UsageError } from '../../errors.js';
 import { checkOutput, writeFileAtomic } from '../../io/files.js';
 import { encodePng } from '../../io/image.js';
@@ -16,39 +19,18 @@ interface RuntimeFlags {
   threads?: string;
 }
 
+const DEVICES: readonly Device[] = ['cpu', 'cuda'];
+
 function runtimeOptions(o: RuntimeFlags): RuntimeOptions {
   const out: RuntimeOptions = {};
-  if (o.device !== undefined) {
-    if (o.device !== 'cpu' && o.device !== 'cuda') throw new UsageError(`--device must be cpu or cuda, not ${o.device}`);
-    out.device = o.device as Device;
-  }
-  if (o.threads !== undefined) {
-    const n = Number(o.threads);
-    if (!Number.isInteger(n) || n < 1 || n > 256) throw new UsageError(`--threads must be an integer 1..256, not ${o.threads}`);
-    out.threads = n;
-  }
+  if (o.device !== undefined) out.device = oneOf('--device', o.device, DEVICES);
+  if (o.threads !== undefined) out.threads = integer('--threads', o.threads, 1, 256);
   return out;
 }
 
-function parseQuality(q: string | undefined): number | undefined {
-  if (q === undefined) return undefined;
-  const n = Number(q);
-  if (!Number.isInteger(n)) throw new UsageError(`-q must be an integer quality index, not ${q}`);
-  return n;
-}
-
-function parseTile(t: string | undefined): number | undefined {
-  if (t === undefined) return undefined;
-  const n = Number(t);
-  if (!Number.isInteger(n) || n < 64 || n > 1024 || n % 64 !== 0) throw new UsageError(`--tile must be a multiple of 64 in 64..1024, not ${t}`);
-  return n;
-}
-
-function parseIntraPeriod(p: string | undefined): number | undefined {
-  if (p === undefined) return undefined;
-  const n = Number(p);
-  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new UsageError(`--intra-period must be an integer 1..65535, not ${p}`);
-  return n;
+/** A flag's value checked by `check` (the same check the library makes, as a usage error), when given. */
+function flag<T>(value: string | undefined, check: (v: string) => T): T | undefined {
+  return value === undefined ? undefined : check(value);
 }
 
 /** Lossy input conversions are reported, one line each, and the command goes on. */
@@ -98,8 +80,13 @@ export function registerCodecCommands(program: Command): void {
       const output = o.output ?? replaceExt(input, '.lc');
       await readable(input);
       const opts = {
-        ...runtimeOptions(o), model: o.model, quality: parseQuality(o.quality), tile: parseTile(o.tile),
-        intraPeriod: parseIntraPeriod(o.intraPeriod), onWarning: warn, name: input,
+        ...runtimeOptions(o),
+        model: o.model,
+        quality: flag(o.quality, (q) => integer('-q', q)),
+        tile: flag(o.tile, (t) => checkTile(t, '--tile', UsageError)),
+        intraPeriod: flag(o.intraPeriod, (p) => checkIntraPeriod(p, '--intra-period', UsageError)),
+        onWarning: warn,
+        name: input,
       };
       checkOutput(output, input, o.force === true);
       // A path, so that long audio files are streamed rather than read whole.

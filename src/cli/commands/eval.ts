@@ -3,6 +3,7 @@ import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { type Command, Option } from 'commander';
 import { listCodecs } from '../../../codecs/registry.js';
+import { integer } from '../../check.js';
 import { UsageError } from '../../errors.js';
 import { writeFileAtomic } from '../../io/files.js';
 import { resultsToCsv } from '../../eval/csv.js';
@@ -106,7 +107,7 @@ export function registerEval(program: Command): void {
       'qualities to run: "10,20,30" for every codec or "jpeg=10,20" per codec (repeatable); default: each codec\'s sweep',
       (v: string, prev: string[] | undefined) => [...(prev ?? []), v],
     )
-    .option('--out <file>', 'results JSON (SPEC keys); "-" writes it to stdout')
+    .option('--out <file>', 'results JSON (keys: docs/EVAL.md); "-" writes it to stdout')
     .option('--csv <file>', 'results as CSV, one row per point')
     .option(
       '--plot <file.svg>',
@@ -123,8 +124,7 @@ export function registerEval(program: Command): void {
     .option('--no-cache', 'ignore and do not write the result cache')
     .option('--force', 'overwrite existing output files')
     .action(async (inputs: string[], flags: EvalFlags) => {
-      const jobs = Number(flags.jobs);
-      if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError(`--jobs must be a positive integer, got ${flags.jobs}`);
+      const jobs = integer('--jobs', flags.jobs, 1);
       const codecs = flags.codecs.split(',').map((c) => c.trim()).filter((c) => c !== '');
       const qualities = parseQualities(flags.qualities);
 
