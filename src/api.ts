@@ -68,11 +68,9 @@ function isAudio(x: unknown): x is Audio {
 }
 
 function codecFor(modality: Modality, opts: EncodeOptions): Codec {
-  const fallback = (DEFAULT_MODEL as Record<string, string | undefined>)[modality];
-  if (!opts.model && !fallback) throw new InputError(`${modality} input is not supported yet by this lcodec`);
   const video = modality === 'video' ? { intraPeriod: opts.intraPeriod, tile: opts.tile } : {};
   if (modality !== 'video' && opts.intraPeriod !== undefined) throw new UsageError(`--intra-period is for video, not ${modality}`);
-  const codec = loadModel(opts.model ?? fallback!, opts, video);
+  const codec = loadModel(opts.model ?? DEFAULT_MODEL[modality], opts, video);
   if (codec.modality !== modality) throw new InputError(`model ${codec.name} codes ${codec.modality}, not ${modality}`);
   return codec;
 }
