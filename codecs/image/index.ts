@@ -55,10 +55,8 @@ export class LearnedImageCodec implements ImageCodec {
 
   async decode(bytes: Uint8Array): Promise<Picture> {
     const { payload, channels, alphaSection } = this.parse(bytes);
-    const { width, height } = payload;
-    const hasAlpha = alphaSection !== undefined;
     // The alpha plane first: cheap, and a damaged one fails before the model runs.
-    const alpha = hasAlpha ? decodePlane(alphaSection, width, height) : undefined;
+    const alpha = alphaSection && decodePlane(alphaSection, payload.width, payload.height);
     const picture: Picture = await this.model.decodePayload(payload);
     if (alpha) picture.alpha = alpha;
     if (channels <= CHANNELS.grayAlpha) {
