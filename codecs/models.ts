@@ -9,8 +9,9 @@ import { join } from 'node:path';
 import { InputError, UsageError } from '../src/errors.js';
 import type { Modality } from '../src/media.js';
 import { modelsDir } from '../src/paths.js';
-import type { RuntimeOptions } from '../src/runtime/onnx.js';
+import { nodeEngine, type RuntimeOptions } from '../src/runtime/onnx.js';
 import { LearnedAudioCodec } from './audio/index.js';
+import { loadImageModelFiles } from './image/bundle.js';
 import { LearnedImageCodec } from './image/index.js';
 import type { Codec } from './types.js';
 import { LearnedVideoCodec, type VideoCodecOptions } from './video/index.js';
@@ -86,7 +87,7 @@ export function loadModel(name: string, runtime: RuntimeOptions = {}, video: Vid
   if (!model.card) throw new InputError(`model ${name} is unavailable: ${model.problem}`);
   switch (model.card.modality) {
     case 'image':
-      codec = new LearnedImageCodec(name, dir, runtime);
+      codec = new LearnedImageCodec(name, loadImageModelFiles(dir), nodeEngine(runtime));
       break;
     case 'audio':
       codec = new LearnedAudioCodec(name, dir, runtime);

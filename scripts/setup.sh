@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything lcodec needs on a fresh Debian machine with Node 20:
-# ffmpeg (baselines, audio and video I/O) and Chromium (the HTML report test) from apt,
-# npm packages, and the TypeScript build.
+# ffmpeg (baselines, audio and video I/O) and Chromium (the HTML report and browser-build tests) from apt,
+# npm packages, and the build (TypeScript, and the browser bundle in dist/web/).
 # Then, unless --no-demo is given, encodes and decodes the bundled sample image.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -14,7 +14,7 @@
  * Only integers decide probabilities (z_hat, the integer h_s output, integer thresholds), so a
  * file decodes bit-exactly in its symbols whatever the thread count, graph optimization or backend.
  */
-import { getSession, ort, run1, type RuntimeOptions } from '../../src/runtime/onnx.js';
+import { getSession, nodeEngine, ort, run1, type RuntimeOptions } from '../../src/runtime/onnx.js';
 import { HyperpriorCoder, checkQuality, type HyperLatents, type LatentStreams, type ZShape } from '../learned/hyperprior.js';
 import { IntegerHyperSynthesis } from '../learned/integer-hs.js';
 import { LatentCoder } from '../learned/latent-coder.js';
@@ -56,7 +56,7 @@ export class AudioHyperpriorModel {
     this.zStride = b.arch.z_stride;
     this.context = b.arch.context;
     this.coder = new HyperpriorCoder(new LatentCoder(b));
-    this.hs = new IntegerHyperSynthesis(b.h_s_int, b.izgain, files.graph('h_s_int'), runtime, this.zStride);
+    this.hs = new IntegerHyperSynthesis(b.h_s_int, b.izgain, files.graph('h_s_int'), nodeEngine(runtime), this.zStride);
   }
 
   private session(name: Exclude<AudioGraph, 'h_s_int'>): Promise<ort.InferenceSession> {

@@ -12,12 +12,14 @@
  * Only integers decide probabilities: z_hat, the integer h_s output and integer thresholds,
  * so a file decodes bit-exactly whatever the thread count, graph optimization or backend.
  * Large images are cut into independent tiles (TILE pixels by default) to bound memory.
+ * The inference engine is injected (onnxruntime-node, or onnxruntime-web in a browser), so this
+ * file imports nothing from Node.
  */
 import { multipleOf, type ErrorClass } from '../../src/check.js';
 import { CorruptFileError } from '../../src/container/index.js';
 import { InputError } from '../../src/errors.js';
 import { MAX_IMAGE_PIXELS, type RgbImage } from '../../src/media.js';
-import { getSession, ort, run1, type RuntimeOptions } from '../../src/runtime/onnx.js';
+import type { EngineInput, InferenceEngine } from '../../src/runtime/engine.js';
 import { HyperpriorCoder, checkQuality, type HyperLatents, type LatentStreams, type ZShape } from '../learned/hyperprior.js';
 import { IntegerHyperSynthesis } from '../learned/integer-hs.js';
 import { LatentCoder } from '../learned/latent-coder.js';
@@ -80,16 +82,16 @@ export class ImageHyperpriorModel {
   readonly coder: HyperpriorCoder;
   private readonly hs: IntegerHyperSynthesis;
 
-  constructor(readonly name: string, readonly files: ModelFiles, readonly runtime: RuntimeOptions = {}) {
+  constructor(readonly name: string, readonly files: ModelFiles, readonly engine: InferenceEngine) {
     const b = files.bundle;
     if (b.arch.stride !== STRIDE) throw new InputError(`model ${name}: stride ${b.arch.stride} is not supported (expected ${STRIDE})`);
     this.qualities = Array.from({ length: b.qualities }, (_, i) => i);
     this.coder = new HyperpriorCoder(new LatentCoder(b));
-    this.hs = new IntegerHyperSynthesis(b.h_s_int, b.izgain, files.graph('h_s_int'), runtime);
+    this.hs = new IntegerHyperSynthesis(b.h_s_int, b.izgain, files.graph('h_s_int'), engine);
   }
 
-  private session(name: 'g_a' | 'h_a' | 'g_s'): Promise<ort.InferenceSession> {
-    return getSession(this.files.graph(name), this.runtime);
+  private async run(name: 'g_a' | 'h_a' | 'g_s', input: EngineInput): Promise<Float32Array> {
+    return (await this.engine.run(this.files.graph(name), input)) as Float32Array;
   }
 
   checkQuality(quality: number): void {
@@ -159,7 +161,7 @@ export class ImageHyperpriorModel {
   async latent(img: RgbImage, t: Rect, q: number): Promise<Float32Array> {
     const { W, H, yh, yw } = tileDims(t);
     const x = toPlanarPadded(img, t, W, H);
-    const y = (await run1(await this.session('g_a'), new ort.Tensor('float32', x, [1, 3, H, W]))).data as Float32Array;
+    const y = await this.run('g_a', { type: 'float32', data: x, dims: [1, 3, H, W] });
     return scaleChannels(y, this.files.bundle.gain[q]!, yh * yw);
   }
 
@@ -167,7 +169,7 @@ export class ImageHyperpriorModel {
   async hyperAnalysis(y: Float32Array, t: Rect, q: number): Promise<Float32Array> {
     const { M } = this.files.bundle.arch;
     const { yh, yw, zh, zw } = tileDims(t);
-    const z = (await run1(await this.session('h_a'), new ort.Tensor('float32', y, [1, M, yh, yw]))).data as Float32Array;
+    const z = await this.run('h_a', { type: 'float32', data: y, dims: [1, M, yh, yw] });
     return scaleChannels(z, this.files.bundle.zgain[q]!, zh * zw);
   }
 
@@ -194,7 +196,7 @@ export class ImageHyperpriorModel {
     const { M } = this.files.bundle.arch;
     const { W, H, yh, yw } = tileDims(t);
     const yHat = scaleChannels(Float32Array.from(yHatGained), this.files.bundle.igain[q]!, yh * yw);
-    const xHat = (await run1(await this.session('g_s'), new ort.Tensor('float32', yHat, [1, M, yh, yw]))).data as Float32Array;
+    const xHat = await this.run('g_s', { type: 'float32', data: yHat, dims: [1, M, yh, yw] });
     fromPlanar(xHat, W, H, t, out);
   }
 

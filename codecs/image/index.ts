@@ -5,11 +5,11 @@
  */
 import { CorruptFileError, readContainer, writeContainer } from '../../src/container/index.js';
 import { InputError } from '../../src/errors.js';
-import type { RuntimeOptions } from '../../src/runtime/onnx.js';
 import type { Picture, RgbImage } from '../../src/media.js';
+import type { InferenceEngine } from '../../src/runtime/engine.js';
 import type { ImageCodec } from '../types.js';
 import { checkHeader, type HyperLatents } from '../learned/hyperprior.js';
-import { loadImageModelFiles } from './bundle.js';
+import type { ModelFiles } from './bundle.js';
 import { ImageHyperpriorModel, TILE, checkTile, type HyperpriorPayload, type TileStreams } from './hyperprior.js';
 import { decodePlane, encodePlane } from './plane.js';
 
@@ -27,8 +27,12 @@ export class LearnedImageCodec implements ImageCodec {
   /** @internal The model itself (tiles, latents, transforms), for tests and tools. */
   readonly model: ImageHyperpriorModel;
 
-  constructor(readonly name: string, dir: string, runtime: RuntimeOptions = {}) {
-    this.model = new ImageHyperpriorModel(name, loadImageModelFiles(dir), runtime);
+  /**
+   * `files` and `engine` come from the platform: in Node the model folder and onnxruntime-node
+   * (codecs/models.ts), in a browser fetched files and onnxruntime-web (src/web/).
+   */
+  constructor(readonly name: string, files: ModelFiles, engine: InferenceEngine) {
+    this.model = new ImageHyperpriorModel(name, files, engine);
     this.qualities = this.model.qualities;
   }
 

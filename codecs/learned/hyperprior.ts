@@ -9,8 +9,8 @@
  *
  * Also here: the quality check and the `.lc` header check all learned codecs make.
  */
-import { createHash } from 'node:crypto';
 import type { Container } from '../../src/container/index.js';
+import { Sha256 } from '../../src/container/sha256.js';
 import { oneOf, type ErrorClass } from '../../src/check.js';
 import { InputError } from '../../src/errors.js';
 import type { Modality } from '../../src/media.js';
@@ -96,17 +96,18 @@ export function checkHeader(c: Container, modality: Modality, model: string, has
  * same on every machine (docs/DETERMINISM.md); test/golden.test.ts compares them with recorded ones.
  */
 export function latentsDigest(blocks: readonly HyperLatents[]): { symbols: string; means: string } {
-  const symbols = createHash('sha256');
-  const means = createHash('sha256');
-  const bytes = (a: Int32Array | Float32Array): Buffer => {
-    const out = Buffer.alloc(a.length * 4);
-    if (a instanceof Int32Array) a.forEach((v, i) => out.writeInt32LE(v, i * 4));
-    else a.forEach((v, i) => out.writeFloatLE(v, i * 4));
-    return out;
+  // Portable (the browser build decodes with this core too): no node:crypto, no Buffer.
+  const symbols = new Sha256();
+  const means = new Sha256();
+  const bytes = (a: Int32Array | Float32Array): Uint8Array => {
+    const out = new DataView(new ArrayBuffer(a.length * 4));
+    if (a instanceof Int32Array) a.forEach((v, i) => out.setInt32(i * 4, v, true));
+    else a.forEach((v, i) => out.setFloat32(i * 4, v, true));
+    return new Uint8Array(out.buffer);
   };
   for (const b of blocks) {
     symbols.update(bytes(b.zHat)).update(bytes(b.index)).update(bytes(b.symbols));
     means.update(bytes(b.mu));
   }
-  return { symbols: symbols.digest('hex'), means: means.digest('hex') };
+  return { symbols: symbols.digest(), means: means.digest() };
 }

@@ -15,7 +15,7 @@
  */
 import { indexFromThresholds } from '../../entropy/index.js';
 import { CorruptFileError } from '../../src/container/index.js';
-import { getSession, ort, run1, type RuntimeOptions } from '../../src/runtime/onnx.js';
+import type { InferenceEngine } from '../../src/runtime/engine.js';
 
 /** The parameters of an integer network's output (training/lcodec_train/int_hs.py), per output channel. */
 export interface IntegerOutputParams {
@@ -88,14 +88,14 @@ export class IntegerHyperSynthesis {
   private readonly inputFactor: Float64Array[];
 
   /**
-   * `izgain`: per quality, the inverse z gains; `graph`: the ONNX file (uint8 input, int32
-   * output); `interleave`: see meansAndIndexes.
+   * `izgain`: per quality, the inverse z gains; `graph`: the ONNX graph's path or URL (uint8
+   * input, int32 output), run by `engine`; `interleave`: see meansAndIndexes.
    */
   constructor(
     private readonly params: IntegerHyperSynthesisParams,
     izgain: number[][],
     private readonly graph: string,
-    private readonly runtime: RuntimeOptions = {},
+    private readonly engine: InferenceEngine,
     private readonly interleave = 1,
   ) {
     this.inputFactor = codeFactors(izgain, params.s_in);
@@ -107,8 +107,7 @@ export class IntegerHyperSynthesis {
    */
   async run(zHat: Int32Array, q: number, dims: readonly number[], plane: number): Promise<{ mu: Float32Array; index: Int32Array; acc: Int32Array }> {
     const codes = inputCodes(zHat, this.inputFactor[q]!, zHat.length / dims[1]!);
-    const session = await getSession(this.graph, this.runtime);
-    const acc = (await run1(session, new ort.Tensor('uint8', codes, dims as number[]))).data as Int32Array;
+    const acc = (await this.engine.run(this.graph, { type: 'uint8', data: codes, dims })) as Int32Array;
     return { ...meansAndIndexes(acc, this.params, plane, this.interleave), acc };
   }
 }

@@ -1,51 +1,16 @@
 /**
- * The files of an installed learned model (models/<name>/): the runtime bundle (bundle.json,
- * written by the training exporters), the model card (card.json) and the ONNX graphs.
+ * The files of an installed learned model (models/<name>/), read from its folder in Node: the
+ * runtime bundle (bundle.json, written by the training exporters), the model card (card.json)
+ * and the ONNX graphs. They are checked by model-files-core.ts, which the browser build shares.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../../src/errors.js';
+import { modelFilesFrom, type LearnedModelFiles } from './model-files-core.js';
 
-/**
- * What the bundles of the image and the audio codec share (training/export.py, bundle_tables):
- * gains per quality, the integer hyper-synthesis and the entropy tables of z and y.
- */
-export interface HyperpriorBundle {
-  name: string;
-  qualities: number;
-  /** Per quality, per channel of y: gain before quantization, inverse gain after. */
-  gain: number[][];
-  igain: number[][];
-  /** Per quality, per channel of z. */
-  zgain: number[][];
-  izgain: number[][];
-  /**
-   * Parameters of the integer hyper-synthesis (training/lcodec_train/int_hs.py); k_mu, c_mu
-   * and thresholds are per output channel of its mean / scale half.
-   */
-  h_s_int: { s_in: number; k_mu: number[]; c_mu: number[]; thresholds: number[][] };
-  /** Factorized prior of z: per channel a pmf over offset, offset + 1, ... */
-  z: { pmfs: number[][]; offsets: number[] };
-  /** Gaussian conditional of y: per scale-table entry a pmf over offset, offset + 1, ... */
-  y: { scale_table: number[]; pmfs: number[][]; offsets: number[] };
-  precision: number;
-}
+export type { HyperpriorBundle, HyperpriorGraph, LearnedModelFiles } from './model-files-core.js';
 
-/** The ONNX graphs of a hyperprior codec. */
-export type HyperpriorGraph = 'g_a' | 'h_a' | 'g_s' | 'h_s_int';
-
-export interface LearnedModelFiles<B, G extends string> {
-  dir: string;
-  bundle: B;
-  /** First 4 bytes of the weights hash from the model card, written into every file. */
-  hash: Uint8Array;
-  graph(name: G): string;
-}
-
-/**
- * Reads the bundle and the card of the model in `dir`. The bundle must be of `format` and pass
- * `check` (which throws an InputError when it is inconsistent); the card must hold the weights hash.
- */
+/** Reads the bundle and the card of the model in `dir` and checks them (see modelFilesFrom). */
 export function loadModelFiles<B extends { format: string }, G extends string>(
   dir: string,
   format: B['format'],
@@ -59,10 +24,5 @@ export function loadModelFiles<B extends { format: string }, G extends string>(
   } catch (err) {
     throw new InputError(`cannot load model from ${dir}: ${(err as Error).message}`);
   }
-  if (bundle.format !== format) throw new InputError(`unsupported model bundle format ${bundle.format}`);
-  check(bundle);
-  const hex = card.weights_sha256 ?? '';
-  if (!/^[0-9a-f]{8}/.test(hex)) throw new InputError(`model card in ${dir} has no weights_sha256`);
-  const hash = Uint8Array.from(hex.slice(0, 8).match(/../g)!.map((h) => parseInt(h, 16)));
-  return { dir, bundle, hash, graph: (name) => join(dir, `${name}.onnx`) };
+  return modelFilesFrom(dir, bundle, card, format, (name) => join(dir, `${name}.onnx`), check);
 }

@@ -13,7 +13,7 @@ import { CorruptFileError, readContainer, writeContainer } from '../../src/conta
 import { integer, type ErrorClass } from '../../src/check.js';
 import { InputError } from '../../src/errors.js';
 import { videoFrames } from '../../src/io/video.js';
-import type { RuntimeOptions } from '../../src/runtime/onnx.js';
+import { nodeEngine, type RuntimeOptions } from '../../src/runtime/onnx.js';
 import { loadImageModelFiles } from '../image/bundle.js';
 import { ImageHyperpriorModel, TILE, checkTile, tileDims, tileGrid, type Rect, type TileStreams } from '../image/hyperprior.js';
 import { checkHeader, type EntropyParameters, type HyperLatents } from '../learned/hyperprior.js';
@@ -62,7 +62,7 @@ export class LearnedVideoCodec implements VideoCodec {
 
   /** `modelName`: the installed model (its files are in `dir`); it names the files this codec writes. */
   constructor(readonly modelName: string, dir: string, runtime: RuntimeOptions = {}, options: VideoCodecOptions = {}) {
-    this.model = new ImageHyperpriorModel(modelName, loadImageModelFiles(dir), runtime);
+    this.model = new ImageHyperpriorModel(modelName, loadImageModelFiles(dir), nodeEngine(runtime));
     const bundle = loadTemporalBundle(dir);
     this.temporal = new TemporalModel(dir, bundle, this.model.files.bundle, runtime);
     this.qualities = this.model.qualities;

@@ -3,6 +3,7 @@
  */
 import * as ort from 'onnxruntime-node';
 import { UsageError } from '../errors.js';
+import type { EngineInput, InferenceEngine } from './engine.js';
 
 export type Device = 'cpu' | 'cuda';
 
@@ -56,6 +57,16 @@ export function getSession(path: string, opts: RuntimeOptions = {}): Promise<ort
 export async function run1(session: ort.InferenceSession, input: ort.Tensor): Promise<ort.Tensor> {
   const out = await session.run({ [session.inputNames[0]!]: input });
   return out[session.outputNames[0]!]!;
+}
+
+/** onnxruntime-node as the codecs' inference engine: sessions from graph files, cached. */
+export function nodeEngine(opts: RuntimeOptions = {}): InferenceEngine {
+  return {
+    async run(graph: string, input: EngineInput) {
+      const out = await run1(await getSession(graph, opts), new ort.Tensor(input.type, input.data, input.dims));
+      return out.data as Float32Array | Int32Array;
+    },
+  };
 }
 
 export { ort };
