@@ -161,6 +161,20 @@ describe('lcodec/web in headless Chromium', () => {
       expect(psnr(await canvasImage(page), back.image)).toBeGreaterThanOrEqual(50);
       // The browser's encoder wrote symbols that Node reads back exactly as the page does.
       expect(await pageDigest(page, made)).toEqual(await nodeDigest(DEFAULT_IMAGE_MODEL, made));
+      // Options are checked by the library's one option checker, in the page too.
+      const refused = await page.evaluate(async () => {
+        const w = window as unknown as { lcodec: { encode(i: object, o: object): Promise<Uint8Array> }; lcodecModelBaseUrl: string };
+        const img = { width: 2, height: 2, data: new Uint8ClampedArray(16) };
+        const tries = [{ quality: 42 }, { model: 'hyperprior-msssim', quality: 1.5 }];
+        const out = await Promise.all(tries.map((o) => w.lcodec.encode(img, { ...o, modelBaseUrl: w.lcodecModelBaseUrl }).then(() => 'accepted', (e: Error) => `${e.name}: ${e.message}`)));
+        out.push(await w.lcodec.encode({ width: 3, height: 2, data: new Uint8ClampedArray(16) }, { modelBaseUrl: w.lcodecModelBaseUrl }).then(() => 'accepted', (e: Error) => `${e.name}: ${e.message}`));
+        return out;
+      });
+      expect(refused).toEqual([
+        'UsageError: quality for hyperprior-mse must be an integer 0..9, not 42',
+        'UsageError: quality for hyperprior-msssim must be an integer 0..10, not 1.5',
+        'UsageError: image data must be 24 bytes (RGBA, 3x2), not 16 bytes',
+      ]);
       const nodeMade = await (loadModel(DEFAULT_IMAGE_MODEL) as LearnedImageCodec).encode(original, DEFAULT_IMAGE_QUALITY);
       console.log(`128×128 encoded in Chromium: ${made.length} bytes; by Node: ${nodeMade.length} bytes; ${Buffer.from(made).equals(Buffer.from(nodeMade)) ? 'identical' : 'different'} files`);
     } finally {

@@ -11,10 +11,11 @@
  * ctx.putImageData(new ImageData(img.data, img.width, img.height), 0, 0);
  */
 import { readContainer } from '../container/index.js';
-import { InputError } from '../errors.js';
+import { integer, invalid } from '../check.js';
+import { InputError, UsageError } from '../errors.js';
+import { MAX_IMAGE_PIXELS, type Picture } from '../media.js';
 import { webEngine, type WebEngineOptions } from '../runtime/onnx-web.js';
-import type { Picture } from '../media.js';
-import { latentsDigest as digestOf } from '../../codecs/learned/hyperprior.js';
+import { checkQuality, latentsDigest as digestOf } from '../../codecs/learned/hyperprior.js';
 import { WebModels } from './models.js';
 
 /** The CLI's defaults for images (codecs/models.ts DEFAULT_MODEL.image, DEFAULT_QUALITY); a test keeps them equal. */
@@ -53,7 +54,7 @@ let models: WebModels | undefined;
 
 /** One engine per page: ORT's WebAssembly settings are global and read once. */
 function codecFor(name: string, opts: WebOptions) {
-  if (opts === undefined || opts.modelBaseUrl === undefined) throw new InputError('modelBaseUrl is required (the URL of the models folder)');
+  if (opts?.modelBaseUrl === undefined) throw invalid('options.modelBaseUrl', 'the URL of the models folder', opts?.modelBaseUrl);
   models ??= new WebModels(webEngine(opts));
   return models.codec(opts.modelBaseUrl, name);
 }
@@ -90,12 +91,12 @@ export async function decode(bytes: Uint8Array, opts: WebOptions): Promise<Decod
  * pixel is not fully opaque, as the Node reader does.
  */
 export async function encode(image: RgbaImage, opts: WebEncodeOptions): Promise<Uint8Array> {
-  const { width, height, data } = image;
-  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
-    throw new InputError(`image size must be positive integers, got ${width}x${height}`);
-  }
-  if (data.length !== width * height * 4) throw new InputError(`image data has ${data.length} bytes, expected ${width * height * 4} (RGBA)`);
+  const width = integer('image width', image?.width, 1);
+  const height = integer('image height', image?.height, 1);
   const n = width * height;
+  if (n > MAX_IMAGE_PIXELS) throw invalid('image size', `at most ${MAX_IMAGE_PIXELS} pixels`, `${width}x${height}`);
+  const data = image.data;
+  if (data?.length !== n * 4) throw invalid('image data', `${n * 4} bytes (RGBA, ${width}x${height})`, `${data?.length} bytes`);
   const rgb = new Uint8Array(n * 3);
   let opaque = true;
   for (let i = 0; i < n; i++) {
@@ -107,9 +108,7 @@ export async function encode(image: RgbaImage, opts: WebEncodeOptions): Promise<
   const pic: Picture = { width, height, data: rgb };
   if (!opaque) pic.alpha = Uint8Array.from({ length: n }, (_, i) => data[4 * i + 3]!);
   const codec = await codecFor(opts.model ?? DEFAULT_IMAGE_MODEL, opts);
-  const quality = opts.quality ?? DEFAULT_IMAGE_QUALITY;
-  codec.model.checkQuality(quality);
-  return codec.encode(pic, quality);
+  return codec.encode(pic, checkQuality(codec.name, opts.quality ?? DEFAULT_IMAGE_QUALITY, codec.qualities, UsageError));
 }
 
 /**
@@ -124,4 +123,4 @@ export async function latentsDigest(bytes: Uint8Array, opts: WebOptions): Promis
 }
 
 export { CorruptFileError } from '../container/index.js';
-export { InputError } from '../errors.js';
+export { InputError, UsageError } from '../errors.js';
