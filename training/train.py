@@ -6,6 +6,7 @@ Interpreter: Debian's PyTorch (`apt-get install python3-torch python3-pil`, run 
 
     /usr/bin/python3 training/train.py --model hyperprior-mse --data ../shared/data/images/train
     /usr/bin/python3 training/train.py --model hyperprior-msssim --init-from <mse checkpoint>
+    /usr/bin/python3 training/train.py --model channel-mse --bf16 --balance   # lcodec_train/channel.py
 
 Checkpoints go to --ckpt-dir (default ~/.cache/lcodec-train/<model>/last.pt), written
 atomically every --ckpt-minutes and on SIGTERM/SIGINT; a restart resumes from there.
@@ -31,6 +32,7 @@ from PIL import Image
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from lcodec_train.hyperprior import (GAIN_KEYS, MSE_LAMBDAS, MSSSIM_LAMBDAS, Hyperprior, bits_per_image,  # noqa: E402
                                      extend_qualities, qualities_of, widen_transforms)
+from lcodec_train.channel import CHANNEL_MSE_LAMBDAS, ChannelModel, from_hyperprior  # noqa: E402
 from lcodec_train.from_models import weights_from_models  # noqa: E402
 from lcodec_train.msssim import ms_ssim  # noqa: E402
 from lcodec_train.paths import CACHE_DIR, SEED_DIR, fp16_weights  # noqa: E402
@@ -38,6 +40,11 @@ from lcodec_train.paths import CACHE_DIR, SEED_DIR, fp16_weights  # noqa: E402
 # N: hyper transforms (z channels), M: y channels, G: g_a / g_s width (96 up to step 48,830;
 # checkpoints of a narrower model are widened on load, computing the same function).
 ARCH = {"N": 96, "M": 160, "G": 128}
+# The channel-wise context models: y widened to 320 channels from the hyperprior's 160 (the old
+# ones first, then the new), ELIC's uneven slices (lcodec_train/channel.py).
+CHANNEL_ARCH = {"N": 96, "M": 320, "G": 128, "HS": [160, 240], "slices": [16, 16, 32, 64, 192], "hidden": 96,
+                "grown_from": 160}
+REPO = Path(__file__).resolve().parents[1]
 
 
 def load_images(folder: Path, min_side: int) -> list[torch.Tensor]:
@@ -101,13 +108,14 @@ def atomic_save(obj: dict, path: Path) -> None:
 
 
 @torch.no_grad()
-def monitor(model: Hyperprior, kodak: list[torch.Tensor], qualities: list[int]) -> list[tuple[int, float, float, float]]:
-    """(quality, bpp, PSNR, MS-SSIM) averaged over the monitoring images, in fp32 as exported."""
+def monitor(model: Hyperprior, kodak: list[torch.Tensor], qualities: list[int]) -> list[tuple[int, float, float, float, float]]:
+    """(quality, bpp, PSNR, MS-SSIM, share of nonzero symbols in the channels a channel model
+    grew, else nan) averaged over the monitoring images, in fp32 as exported."""
     model.eval()
     bf16, model.bf16 = model.bf16, False
     rows = []
     for q in qualities:
-        bpp, psnr, msssim = [], [], []
+        bpp, psnr, msssim, grown = [], [], [], []
         for im in kodak:
             x = im.float().div(255.0)[None]
             _, _, h, w = x.shape
@@ -117,7 +125,11 @@ def monitor(model: Hyperprior, kodak: list[torch.Tensor], qualities: list[int]) 
             mse = F.mse_loss(out["x_hat"].clamp(0, 1), x).item()
             psnr.append(10 * math.log10(1 / mse))
             msssim.append(ms_ssim(out["x_hat"].clamp(0, 1), x).item())
-        rows.append((q, sum(bpp) / len(bpp), sum(psnr) / len(psnr), sum(msssim) / len(msssim)))
+            first_new = getattr(model, "grown_from", 0)
+            if first_new and "symbols" in out:
+                grown.append((out["symbols"][:, first_new:] != 0).float().mean().item())
+        rows.append((q, sum(bpp) / len(bpp), sum(psnr) / len(psnr), sum(msssim) / len(msssim),
+                     sum(grown) / len(grown) if grown else float("nan")))
     model.train()
     model.bf16 = bf16
     return rows
@@ -125,7 +137,8 @@ def monitor(model: Hyperprior, kodak: list[torch.Tensor], qualities: list[int]) 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--model", choices=["hyperprior-mse", "hyperprior-msssim"], default="hyperprior-mse")
+    ap.add_argument("--model", choices=["hyperprior-mse", "hyperprior-msssim", "channel-mse", "channel-msssim"],
+                    default="hyperprior-mse")
     ap.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared/data/images/train")
     ap.add_argument("--kodak", type=Path, default=None, help="monitoring images (default: <data>/../kodak)")
     ap.add_argument("--ckpt-dir", type=Path, default=None)
@@ -134,11 +147,14 @@ def main() -> None:
     ap.add_argument("--crop", type=int, default=None,
                     help="default 256 (mse) / 192 (msssim); 128 starves the hyperprior (z is 2x2)")
     ap.add_argument("--lr", type=float, default=1e-4)
+    ap.add_argument("--ctx-lr", type=float, default=None,
+                    help="channel models: lr of the slice networks and LRP (default: --lr)")
     ap.add_argument("--steps", type=int, default=10**9, help="stop after this many total steps")
     ap.add_argument("--minutes", type=float, default=1e9, help="stop after this many minutes in this run")
     ap.add_argument("--threads", type=int, default=0)
     ap.add_argument("--ckpt-minutes", type=float, default=10.0)
     ap.add_argument("--monitor-every", type=int, default=2000)
+    ap.add_argument("--monitor-at-start", action="store_true", help="log the Kodak monitor before the first step too")
     ap.add_argument("--weights-out", type=Path, default=None,
                     help="at each checkpoint also write the fp16 weights here (the seed-file format, "
                          "a quarter of last.pt: what a GPU session sends back)")
@@ -148,15 +164,19 @@ def main() -> None:
     ap.add_argument("--balance", action="store_true",
                     help="divide each quality's rate-distortion loss by its running mean rate: every "
                          "quality then counts by its relative rate change, as a BD-rate does")
+    ap.add_argument("--slices", default=None,
+                    help="channel models: slice sizes, comma-separated (their sum is M; default "
+                         f"{','.join(map(str, CHANNEL_ARCH['slices']))})")
     ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     args = ap.parse_args()
 
     if args.threads:
         torch.set_num_threads(args.threads)
-    msssim = args.model == "hyperprior-msssim"
+    msssim = args.model.endswith("msssim")
+    channel = args.model.startswith("channel")
     crop = args.crop or (192 if msssim else 256)
     batch = args.batch or (8 if msssim else 4)
-    lambdas = torch.tensor(MSSSIM_LAMBDAS if msssim else MSE_LAMBDAS)
+    lambdas = torch.tensor(MSSSIM_LAMBDAS if msssim else CHANNEL_MSE_LAMBDAS if channel else MSE_LAMBDAS)
     ckpt_dir = args.ckpt_dir or CACHE_DIR / args.model
     ckpt_dir.mkdir(parents=True, exist_ok=True)
     ckpt_path = ckpt_dir / "last.pt"
@@ -164,17 +184,26 @@ def main() -> None:
     if dev.type == "cuda":
         torch.backends.cudnn.benchmark = True
 
-    model = Hyperprior(**ARCH, qualities=len(lambdas)).to(dev)
+    arch = CHANNEL_ARCH if channel else ARCH
+    if channel and args.slices:
+        slices = [int(n) for n in args.slices.split(",")]
+        arch = {**arch, "slices": slices, "M": sum(slices)}
+    model = (ChannelModel if channel else Hyperprior)(**arch, qualities=len(lambdas)).to(dev)
     model.bf16 = args.bf16
     # bf16 convolutions run about 10 % faster on channels-last tensors
     layout = torch.channels_last if args.bf16 else torch.contiguous_format
     model.to(memory_format=layout)
-    opt = torch.optim.Adam(model.parameters(), lr=args.lr)
+    ctx_names = ("slice_nets.", "lrp.")
+    groups = [[p for n, p in model.named_parameters() if n.startswith(ctx_names) == ctx] for ctx in (False, True)]
+    lrs = [args.lr, args.ctx_lr or args.lr]
+    opt = torch.optim.Adam([{"params": g} for g in groups if g], lr=args.lr)
     step, trained_s = 0, 0.0
     if ckpt_path.exists():
         state = torch.load(ckpt_path, map_location=dev)
-        weights, opt_state = widen(model, state["model"], state.get("lambdas"), lambdas.tolist(), state["opt"])
-        if (wide := widen_transforms(weights, model.G)) is not weights:
+        weights, opt_state = state["model"], state["opt"]
+        if not channel:
+            weights, opt_state = widen(model, weights, state.get("lambdas"), lambdas.tolist(), opt_state)
+        if not channel and (wide := widen_transforms(weights, model.G)) is not weights:
             print(f"widened g_a / g_s to {model.G} (new Adam state)", flush=True)
             weights, opt_state = wide, None
         model.load_state_dict(weights)
@@ -187,7 +216,11 @@ def main() -> None:
         # left in SEED_DIR (~/.cache/lcodec-train/weights/), else from the export in models/
         # itself (a fresh machine: only the optimizer state is lost).
         seed = SEED_DIR / f"{args.model}.fp16.pt"
-        exported = Path(__file__).resolve().parents[1] / "models" / args.model
+        if channel:  # the committed seed (training/weights/), else the hyperprior it grows from
+            seed = REPO / "training/weights" / f"{args.model}.pt"
+        exported = REPO / "models" / args.model
+        if channel and not seed.exists():
+            exported = REPO / "models" / args.model.replace("channel", "hyperprior")
         init = args.init_from or (seed if seed.exists() else None)
         if init:
             state = torch.load(init, map_location=dev)
@@ -204,12 +237,21 @@ def main() -> None:
             # carry their step count (and their lambdas) on; weights of another model start anew.
             same = state.get("model_name", args.model if init == seed else None) == args.model
             saved_lambdas = state.get("lambdas") if same else None
-            model.load_state_dict(widen_transforms(widen(model, weights, saved_lambdas, lambdas.tolist())[0], model.G))
+            if channel and "slice_nets.0.out.weight" not in weights:
+                # a hyperprior: grow it into this model (crops order its channels by rate)
+                weights = widen_transforms(weights, model.G)
+                crops = random_batch(load_images(args.data, 256), 8, 256)
+                weights = from_hyperprior(weights, arch, model.qualities, crops)
+                print(f"grown from the hyperprior {init}: M {model.grown_from} -> {model.M}", flush=True)
+                same = False
+            elif not channel:
+                weights = widen_transforms(widen(model, weights, saved_lambdas, lambdas.tolist())[0], model.G)
+            model.load_state_dict(weights)
             if same:
                 step, trained_s = state.get("step", 0), state.get("trained_s", 0.0)
             print(f"initialized from {init} (step {step})", flush=True)
-    for g in opt.param_groups:
-        g["lr"] = args.lr
+    for g, lr in zip(opt.param_groups, lrs if channel else lrs[:1]):
+        g["lr"] = lr
 
     images = load_images(args.data, crop)
     kodak_dir = args.kodak or args.data.parent / "kodak"
@@ -222,16 +264,30 @@ def main() -> None:
 
     def save() -> None:
         atomic_save({"model": model.state_dict(), "opt": opt.state_dict(), "step": step,
-                     "trained_s": trained_s, "arch": ARCH, "model_name": args.model,
+                     "trained_s": trained_s, "arch": arch, "model_name": args.model,
                      "lambdas": lambdas.tolist(), "crop": crop, "batch": batch}, ckpt_path)
         if args.weights_out:
             atomic_save({"model": fp16_weights(model.state_dict(), {n for n, _ in model.named_parameters()}),
-                         "step": step, "trained_s": trained_s, "arch": ARCH, "model_name": args.model,
+                         "step": step, "trained_s": trained_s, "arch": arch, "model_name": args.model,
                          "lambdas": lambdas.tolist()},
                         args.weights_out)
 
+    # the channel models: the hyperprior's q0 / q5 / q9 (the same lambdas) and the top quality
+    Q = model.qualities
+    monitor_qualities = [0, 5, 9, Q - 1] if channel else [0, Q // 2, Q - 1]
+
+    def log_monitor() -> None:
+        for qq, b, p, m, g in monitor(model, kodak, monitor_qualities):
+            grown = "" if math.isnan(g) else f" grown channels nonzero {g:.4f}"
+            print(f"  monitor q{qq}: {b:.3f} bpp {p:.2f} dB MS-SSIM {m:.4f}{grown}", flush=True)
+            log.write(f"{time.time():.0f},{step},{trained_s:.0f},kodak4_q{qq},{b:.4f},{p:.3f},{m:.5f}"
+                      f"{'' if math.isnan(g) else f',{g:.5f}'}\n")
+        log.flush()
+
     rate_ema = torch.full((len(lambdas),), float("nan"))  # --balance: mean bpp per quality
     log = open(ckpt_dir / "log.csv", "a")
+    if kodak and args.monitor_at_start:
+        log_monitor()
     run_start = last_ckpt = time.time()
     window_loss, window_bpp, window_n, window_t = 0.0, 0.0, 0, time.time()
     model.train()
@@ -272,10 +328,7 @@ def main() -> None:
             log.flush()
             window_loss, window_bpp, window_n, window_t = 0.0, 0.0, 0, time.time()
         if kodak and step % args.monitor_every == 0:
-            for qq, b, p, m in monitor(model, kodak, [0, model.qualities // 2, model.qualities - 1]):
-                print(f"  monitor q{qq}: {b:.3f} bpp {p:.2f} dB MS-SSIM {m:.4f}", flush=True)
-                log.write(f"{time.time():.0f},{step},{trained_s:.0f},kodak4_q{qq},{b:.4f},{p:.3f},{m:.5f}\n")
-            log.flush()
+            log_monitor()
         if time.time() - last_ckpt > args.ckpt_minutes * 60:
             save()
             last_ckpt = time.time()

@@ -100,16 +100,17 @@ def quantize(model, calib: dict, scale_table: np.ndarray) -> dict:
     return out
 
 
-def simulate(q: dict, a0: torch.Tensor) -> torch.Tensor:
+def simulate(q: dict, a0: torch.Tensor, hidden: bool = False):
     """Reference integer forward pass in float64 (exact for these magnitudes):
-    uint8 input a0 -> final int accumulator."""
+    uint8 input a0 -> final int accumulator (and, with `hidden`, the uint8 activation the last
+    layer reads: what the channel model's slice networks read too)."""
     conv = F.conv2d if a0.dim() == 4 else F.conv1d
     h = a0.double()
     for i, L in enumerate(q["layers"]):
         w = torch.from_numpy(L["w"].astype(np.float64))
         acc = conv(h - L["zp"], w, padding=w.shape[-1] // 2)
         if i == len(q["layers"]) - 1:
-            return acc
+            return (acc, h) if hidden else acc
         h = int_net.requantize(acc, L["m"], L["b"])
         if L["shuffle"]:
             h = F.pixel_shuffle(h, 2)
@@ -132,9 +133,10 @@ def means(q: dict, acc: torch.Tensor) -> torch.Tensor:
     return acc * int_net.per_channel(q["k_mu"], acc) + int_net.per_channel(q["c_mu"], acc)
 
 
-def to_onnx(q: dict, channels: int, path: str) -> None:
+def to_onnx(q: dict, channels: int, path: str, hidden: bool = False) -> None:
     """Builds the integer h_s graph: uint8 a0 -> int32 acc, (1, N, h, w) -> (1, 2M, 4h, 4w)
-    for the image h_s, (1, Nz, 1, t) -> (1, 2 * M * Z_STRIDE, 1, t) for the audio one."""
+    for the image h_s, (1, Nz, 1, t) -> (1, 2 * M * Z_STRIDE, 1, t) for the audio one. With
+    `hidden`, a second output: the uint8 activation the last layer reads (image only)."""
     from onnx import TensorProto as TP
     from onnx import helper, numpy_helper
 
@@ -161,10 +163,14 @@ def to_onnx(q: dict, channels: int, path: str) -> None:
             cur = p + "up"
     out_c = q["layers"][-1]["w"].shape[0]
     in_hw, out_hw = (["h", "w"], ["h4", "w4"]) if q["layers"][0]["w"].ndim == 4 else ([1, "t"], [1, "t"])
+    outputs = [helper.make_tensor_value_info("acc", TP.INT32, [1, out_c, *out_hw])]
+    if hidden:
+        nodes.append(helper.make_node("Identity", [cur], ["hidden"]))
+        outputs.append(helper.make_tensor_value_info("hidden", TP.UINT8, [1, q["layers"][-1]["w"].shape[1], *out_hw]))
     graph = helper.make_graph(
         nodes, "h_s_int",
         [helper.make_tensor_value_info("a0", TP.UINT8, [1, channels, *in_hw])],
-        [helper.make_tensor_value_info("acc", TP.INT32, [1, out_c, *out_hw])],
+        outputs,
         inits,
     )
     int_net.save_onnx(graph, path)

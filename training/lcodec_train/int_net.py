@@ -12,9 +12,16 @@ inputs, concatenation and per-quality biases:
            indexes by integer thresholds.
 
 A network is a list of nodes, each {"name", "op", ...}:
-    {"op": "input", "channels": C, "scale": s}           real value = s * (a - 128)
+    {"op": "input", "channels": C, "scale": s}           real value = s * (a - 128); s a number or
+                                                          one per channel
+    {"op": "input", ..., "unsigned": True}               real value = s * a (a ReLU activation of
+                                                          another integer network)
     {"op": "conv", "src": name, "conv": nn.Conv2d, "relu": bool, "shuffle": bool,
      "qbias": tensor (Q, C) or None}                      relu layers get a calibrated scale
+    {"op": "conv", "src": [names], "conv": [nn.Conv2d]}  the sum of convolutions of several
+                                                          sources (each keeps its zero point: one
+                                                          ConvInteger each, int32 Add; the weights
+                                                          share one scale per output channel)
     {"op": "concat", "srcs": [names]}
 The last node is the output. Weights are int8 per output channel, activations uint8.
 """
@@ -63,9 +70,9 @@ def quantize(nodes: list[dict], scales: dict[str, float]) -> list[dict]:
     for node in nodes:
         name, op = node["name"], node["op"]
         if op == "input":
-            chan_scale[name] = np.full(node["channels"], node["scale"])
-            zero_point[name] = 128
-            q.append({"name": name, "op": op, "channels": node["channels"]})
+            chan_scale[name] = np.broadcast_to(np.asarray(node["scale"], np.float64), (node["channels"],)).copy()
+            zero_point[name] = 0 if node.get("unsigned") else 128
+            q.append({"name": name, "op": op, "channels": node["channels"], "zp": zero_point[name]})
         elif op == "concat":
             zps = {zero_point[s] for s in node["srcs"]}
             assert len(zps) == 1, "concat of activations with different zero points"
@@ -73,13 +80,17 @@ def quantize(nodes: list[dict], scales: dict[str, float]) -> list[dict]:
             zero_point[name] = zps.pop()
             q.append({"name": name, "op": op, "srcs": list(node["srcs"])})
         else:
-            conv = node["conv"]
-            w = conv.weight.detach().double().numpy() * chan_scale[node["src"]][None, :, None, None]
-            b = conv.bias.detach().double().numpy()
-            sw = np.maximum(np.abs(w).reshape(w.shape[0], -1).max(1) / 127.0, 1e-12)
-            wq = np.clip(np.round(w / sw[:, None, None, None]), -127, 127).astype(np.int8)
-            L = {"name": name, "op": "conv", "src": node["src"], "w": wq, "zp": zero_point[node["src"]],
+            srcs = node["src"] if isinstance(node["src"], list) else [node["src"]]
+            convs = node["conv"] if isinstance(node["conv"], list) else [node["conv"]]
+            ws = [c.weight.detach().double().numpy() * chan_scale[s][None, :, None, None] for s, c in zip(srcs, convs)]
+            b = sum(c.bias.detach().double().numpy() for c in convs if c.bias is not None)
+            sw = np.maximum(np.max([np.abs(w).reshape(w.shape[0], -1).max(1) for w in ws], 0) / 127.0, 1e-12)
+            wqs = [np.clip(np.round(w / sw[:, None, None, None]), -127, 127).astype(np.int8) for w in ws]
+            wq = wqs[0]
+            L = {"name": name, "op": "conv", "src": srcs[0], "w": wq, "zp": zero_point[srcs[0]],
                  "relu": node["relu"], "shuffle": node.get("shuffle", False), "k": sw, "bias": b}
+            if len(srcs) > 1:
+                L["parts"] = [{"src": s, "w": w, "zp": zero_point[s]} for s, w in zip(srcs, wqs)]
             if node["relu"]:
                 s_out = scales[name]
                 L["m"] = np.round(sw / s_out * 2 ** SHIFT).astype(np.int64)
@@ -105,8 +116,10 @@ def simulate(q: list[dict], inputs: dict[str, torch.Tensor], quality: int | None
         elif L["op"] == "concat":
             vals[L["name"]] = torch.cat([vals[s] for s in L["srcs"]], 1)
         else:
-            w = torch.from_numpy(L["w"].astype(np.float64))
-            acc = F.conv2d(vals[L["src"]] - L["zp"], w, padding=w.shape[-1] // 2)
+            acc = 0
+            for part in L.get("parts", [L]):
+                w = torch.from_numpy(part["w"].astype(np.float64))
+                acc = acc + F.conv2d(vals[part["src"]] - part["zp"], w, padding=w.shape[-1] // 2)
             if not L["relu"]:
                 vals[L["name"]] = acc
                 continue
@@ -125,7 +138,7 @@ def scale_thresholds(k: np.ndarray, c: np.ndarray, scale_table: np.ndarray) -> n
     """sigma = softplus(acc * k + c); the index of the nearest table scale in the log domain
     is the count of boundaries sqrt(s_i s_{i+1}) below sigma, and sigma > bound <=> acc >= T."""
     bounds = np.sqrt(scale_table[:-1] * scale_table[1:])
-    raw_b = np.log(np.expm1(bounds))
+    raw_b = np.where(bounds > 30, bounds, np.log(np.expm1(np.minimum(bounds, 30))))  # softplus^-1, no overflow
     T = np.floor((raw_b[None, :] - c[:, None]) / k[:, None]) + 1
     return np.clip(T, -(2 ** 31), 2 ** 31 - 1).astype(np.int64)
 
@@ -191,11 +204,18 @@ def to_onnx(q: list[dict], path: str, graph_name: str) -> None:
             nodes.append(helper.make_node("Concat", [out_name[s] for s in L["srcs"]], [n + "_cat"], axis=1))
             out_name[n] = n + "_cat"
             continue
-        k = L["w"].shape[-1] // 2
-        inits.append(numpy_helper.from_array(L["w"], n + "_w"))
-        inits.append(numpy_helper.from_array(np.array(L["zp"], np.uint8), n + "_zp"))
         acc = "acc" if last else n + "_acc"
-        nodes.append(helper.make_node("ConvInteger", [out_name[L["src"]], n + "_w", n + "_zp"], [acc], pads=[k, k, k, k]))
+        parts = L.get("parts", [L])
+        for j, part in enumerate(parts):
+            p = n if len(parts) == 1 else f"{n}_{j}"
+            k = part["w"].shape[-1] // 2
+            inits.append(numpy_helper.from_array(part["w"], p + "_w"))
+            inits.append(numpy_helper.from_array(np.array(part["zp"], np.uint8), p + "_zp"))
+            nodes.append(helper.make_node("ConvInteger", [out_name[part["src"]], p + "_w", p + "_zp"],
+                                          [acc if len(parts) == 1 else p + "_acc"], pads=[k, k, k, k]))
+        for j in range(1, len(parts)):  # (Sum takes floats only; Add takes int32)
+            prev = f"{n}_0_acc" if j == 1 else f"{n}_sum{j - 1}"
+            nodes.append(helper.make_node("Add", [prev, f"{n}_{j}_acc"], [acc if j == len(parts) - 1 else f"{n}_sum{j}"]))
         if last:
             assert not L["relu"], "the last node is the raw accumulator"
             out_name[n] = acc
