@@ -35,7 +35,7 @@ from lcodec_train.hyperprior import (GAIN_KEYS, MSE_LAMBDAS, MSSSIM_LAMBDAS, Hyp
 from lcodec_train.channel import CHANNEL_MSE_LAMBDAS, ChannelModel, from_hyperprior  # noqa: E402
 from lcodec_train.from_models import weights_from_models  # noqa: E402
 from lcodec_train.msssim import ms_ssim  # noqa: E402
-from lcodec_train.paths import CACHE_DIR, SEED_DIR, fp16_weights  # noqa: E402
+from lcodec_train.paths import CACHE_DIR, SEED_DIR, float_weights, fp16_weights, int8_weights  # noqa: E402
 
 # N: hyper transforms (z channels), M: y channels, G: g_a / g_s width (96 up to step 48,830;
 # checkpoints of a narrower model are widened on load, computing the same function).
@@ -231,8 +231,7 @@ def main() -> None:
             print(f"z prior refitted to the exported tables: {facts['prior_excess_bits']:.2e} bits per "
                   "symbol above their entropy", flush=True)
         if init:
-            weights = {k: v.float() if v.is_floating_point() else v
-                       for k, v in (state["model"] if "model" in state else state).items()}
+            weights = float_weights(state["model"] if "model" in state else state)
             # Weights of this same model (a seed file, an export, or --weights-out of another run)
             # carry their step count (and their lambdas) on; weights of another model start anew.
             same = state.get("model_name", args.model if init == seed else None) == args.model
@@ -267,7 +266,10 @@ def main() -> None:
                      "trained_s": trained_s, "arch": arch, "model_name": args.model,
                      "lambdas": lambdas.tolist(), "crop": crop, "batch": batch}, ckpt_path)
         if args.weights_out:
-            atomic_save({"model": fp16_weights(model.state_dict(), {n for n, _ in model.named_parameters()}),
+            # (the channel models' big matrices as int8 rows: their fp16 weights pass 20 MB)
+            packed = int8_weights(model.state_dict()) if channel else \
+                fp16_weights(model.state_dict(), {n for n, _ in model.named_parameters()})
+            atomic_save({"model": packed,
                          "step": step, "trained_s": trained_s, "arch": arch, "model_name": args.model,
                          "lambdas": lambdas.tolist()},
                         args.weights_out)

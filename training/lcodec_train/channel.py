@@ -33,6 +33,7 @@ import torch.nn.functional as F
 
 from .hyperprior import GAIN_KEYS, Hyperprior, extend_qualities, qualities_of
 from .layers import SubPelUp, conv, gaussian_likelihood, lower_bound_likelihood
+from .paths import float_weights
 
 # ELIC's uneven slices for M = 320: small first slices (they carry the most information per
 # channel once the transforms compact energy into them) give the later ones context early.
@@ -225,7 +226,7 @@ def load_channel_model(path, default_arch: dict | None = None) -> tuple[ChannelM
     state = torch.load(path, map_location="cpu")
     weights = state["model"] if "model" in state else state
     model = ChannelModel(**state.get("arch", default_arch), qualities=qualities_of(weights))
-    model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in weights.items()})
+    model.load_state_dict(float_weights(weights))
     return model.eval(), state
 
 
