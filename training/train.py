@@ -164,6 +164,10 @@ def main() -> None:
     ap.add_argument("--balance", action="store_true",
                     help="divide each quality's rate-distortion loss by its running mean rate: every "
                          "quality then counts by its relative rate change, as a BD-rate does")
+    ap.add_argument("--grow-ramp", type=int, default=2000,
+                    help="channel models grown from a hyperprior: over their first this many steps, the "
+                         "rate gradient that reaches the transforms from the new channels ramps from 0 to 1 "
+                         "(with the full gradient at once they were dropped within 250 steps)")
     ap.add_argument("--slices", default=None,
                     help="channel models: slice sizes, comma-separated (their sum is M; default "
                          f"{','.join(map(str, CHANNEL_ARCH['slices']))})")
@@ -295,6 +299,8 @@ def main() -> None:
     model.train()
     while step < args.steps and not stop["now"] and time.time() - run_start < args.minutes * 60:
         t0 = time.time()
+        if channel:
+            model.grown_rate_weight = min(1.0, step / args.grow_ramp) if args.grow_ramp else 1.0
         x = random_batch(images, batch, crop).to(dev).contiguous(memory_format=layout)
         q = torch.randint(0, len(lambdas), (batch,), device=dev)
         out = model(x, q)

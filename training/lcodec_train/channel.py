@@ -92,6 +92,9 @@ class ChannelModel(Hyperprior):
         self.bounds = [(a, a + n) for a, n in zip(starts, slices)]
         self.slice_nets = nn.ModuleList(SliceNet(HS[1], a, b - a, hidden, qualities) for a, b in self.bounds)
         self.lrp = nn.Sequential(conv(HS[1] + M, hidden, 3), nn.ReLU(inplace=True), conv(hidden, M, 3))
+        # Training only: the weight of the grown channels' rate in the gradient that reaches the
+        # transforms (train.py ramps it from 0 to 1; their entropy model learns at full weight).
+        self.grown_rate_weight = 1.0
         nn.init.zeros_(self.lrp[2].weight)
         nn.init.zeros_(self.lrp[2].bias)
 
@@ -118,6 +121,11 @@ class ChannelModel(Hyperprior):
         z_lik = self.z_prior.likelihood(z_tilde)
         H, mu_hs, sigma_hs = self.hyper_features(z_hat, q)
         gain, igain = self._gain(self.log_gain, q), self._gain(self.log_igain, q)
+        y_rate = y
+        if self.grown_from and self.grown_rate_weight < 1:
+            w = torch.ones(1, self.M, 1, 1, device=y.device)
+            w[:, self.grown_from:] = self.grown_rate_weight
+            y_rate = y * w + y.detach() * (1 - w)  # the same values, a damped gradient
         yn_parts, lik_parts, symbols = [], [], []
         for net, (a, b) in zip(self.slice_nets, self.bounds):
             d_mu, d_ls = net(H, torch.cat(yn_parts, 1) if yn_parts else None, q)
@@ -125,7 +133,7 @@ class ChannelModel(Hyperprior):
             sigma = sigma_hs[:, a:b] * torch.exp(torch.clamp(d_ls, -LOG_SCALE_BOUND, LOG_SCALE_BOUND))
             r = y[:, a:b] - mu
             if noise:
-                v = r + torch.empty_like(r).uniform_(-0.5, 0.5)
+                v = y_rate[:, a:b] - mu + torch.empty_like(r).uniform_(-0.5, 0.5)
                 y_hat = y[:, a:b] + (torch.round(r) - r).detach()
             else:
                 v = torch.round(r)
@@ -156,13 +164,13 @@ def channel_rates(hp: Hyperprior, x: torch.Tensor, qualities: list[int]) -> torc
 
 @torch.no_grad()
 def from_hyperprior(hp_state: dict, arch: dict, qualities: int, crops: torch.Tensor | None = None,
-                    seed: int = 0, new_write: float = 0.1, new_read: float = 0.3, new_sigma: float = 0.2) -> dict:
+                    seed: int = 0, new_write: float = 0.1, new_read: float = 1.0, new_sigma: float = 0.2) -> dict:
     """Weights of a ChannelModel started from a hyperprior's state dict (fp32). The old y
     channels come first, ordered by their rate on `crops` (highest first: the first slices then
     hold the channels that tell the most), then M - M_old new ones. The new channels get fresh
     g_a rows at `new_write` of the old rows' RMS (small: they start cheap, mostly rounding to 0), g_s reads them through fresh weights at `new_read` of the
-    old columns' RMS (small, but not zero: an exactly unused channel got no gradient to grow in an
-    earlier trial), h_a does not read them yet, the hyperprior predicts mean 0 and scale
+    old columns' RMS (not zero: an exactly unused channel got no gradient to grow in an earlier
+    trial; and train.py ramps in their rate's gradient on the transforms, see --grow-ramp), h_a does not read them yet, the hyperprior predicts mean 0 and scale
     `new_sigma` for them, and their gains are the old channels' mean per quality. Qualities
     beyond the hyperprior's are added above (gains extrapolated). Slices and LRP start at zero
     output, so the old channels are coded exactly as by the hyperprior."""
