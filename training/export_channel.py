@@ -6,8 +6,10 @@
 
 Writes:
   g_a.onnx, h_a.onnx       float transforms (fp16 weights, fp32 compute), as export.py
-  h_s_int.onnx             the integer hyper-synthesis: uint8 a0 -> int32 acc (mu_hs, scale) and
-                           uint8 `hidden`, the activation its last layer reads (H)
+  h_s_int.onnx             the integer hyper-synthesis: uint8 a0 and the first layer's
+                           requantization multipliers of the quality `l0_m` (int64, one input
+                           scale per quality) -> int32 acc (mu_hs, scale) and uint8 `hidden`,
+                           the activation its last layer reads (H)
   slice_<i>_int.onnx       the integer slice networks (int_net.py): uint8 H, uint8 ctx (the
                            earlier slices; none for slice 0) and an int64 per-quality bias
                            `l0_bias` -> int32 acc (d_mu, then d_ls, per channel of the slice)
@@ -17,7 +19,7 @@ Writes:
 
 Decoding, per tile (every value that picks a table or a mean is computed from integers, in
 float64 with the operations in this order):
-  a0 = clip(round(z_hat * izgain[q][c] / s_in) + 128, 0, 255);  (acc, H) = h_s_int(a0)
+  a0 = clip(round(z_hat * izgain[q][c] / s_in[q]) + 128, 0, 255);  (acc, H) = h_s_int(a0, m0[q])
   mu_hs = acc[c] * k_mu[c] + c_mu[c]
   i_hs  = #{j : acc[M + c] >= thresholds[c][j]} - J          (may lie outside 0..S-1)
   for each slice (channels a..b, n = b - a):
@@ -131,7 +133,7 @@ def float_activations(model: ChannelModel, crops: torch.Tensor) -> dict:
 
 def calibrate(model: ChannelModel, crops: torch.Tensor, pct: float = 99.999) -> tuple[dict, list[dict]]:
     """Integer h_s parameters' calibration and, per slice, the scales of its integer network."""
-    hs_calib = int_hs.calibrate(model, crops, model.qualities, pct)
+    hs_calib = int_hs.calibrate(model, crops, model.qualities, pct, per_quality=True)
     acts = float_activations(model, crops)
     yn = acts["yn"].transpose(0, 1).reshape(model.M, -1).abs()
     k = max(1, math.ceil(pct / 100 * yn.shape[1]))
@@ -186,7 +188,8 @@ def integer_pass(model: ChannelModel, qi: dict, x: torch.Tensor, q: int) -> dict
     z_hat = torch.round(model.h_a(y.float()) * model._gain(model.log_zgain, qv))
     z_bits = -torch.log2(model.z_prior.likelihood(z_hat).clamp(min=1e-9)).sum().item()
     hs = qi["hs"]
-    acc, Hu8 = int_hs.simulate(hs, int_hs.input_codes(z_hat, torch.exp(model.log_izgain[q]), hs["s_in"]), hidden=True)
+    acc, Hu8 = int_hs.simulate(hs, int_hs.input_codes(z_hat, torch.exp(model.log_izgain[q]), hs["s_in_q"][q]),
+                               hidden=True, quality=q)
     mu_hs = int_hs.means(hs, acc)
     i_hs = int_hs.scale_indexes(hs, acc) - J
     gain = torch.exp(model.log_gain[q]).double()
@@ -265,7 +268,8 @@ def bundle_json(model: ChannelModel, qi: dict, name: str) -> dict:
         "zgain": torch.exp(model.log_zgain).tolist(),
         "izgain": torch.exp(model.log_izgain).tolist(),
         "J": qi["J"],
-        "h_s_int": {"s_in": hs["s_in"], "s_hidden": qi["s_hidden"], "k_mu": hs["k_mu"].tolist(),
+        "h_s_int": {"s_in": hs["s_in_q"], "m0": hs["layers"][0]["m_q"].tolist(), "s_hidden": qi["s_hidden"],
+                    "k_mu": hs["k_mu"].tolist(),
                     "c_mu": hs["c_mu"].tolist(), "thresholds": hs["thresholds"].tolist()},
         "ctx_factor": qi["ctx_factor"].tolist(),
         "slices": [{"start": sl["start"], "end": sl["end"], "k_mu": sl["k_mu"].tolist(), "c_mu": sl["c_mu"].tolist(),

@@ -54,9 +54,13 @@ def _percentile(v: torch.Tensor, pct: float) -> float:
 
 
 @torch.no_grad()
-def calibrate(model, x: torch.Tensor, qualities: int, pct: float = 99.999) -> dict:
+def calibrate(model, x: torch.Tensor, qualities: int, pct: float = 99.999, per_quality: bool = False) -> dict:
     """Activation scales from training crops (or segments) x over all qualities: the input
-    (signed) and the two hidden ReLU outputs (unsigned)."""
+    (signed) and the two hidden ReLU outputs (unsigned). With `per_quality`, also an input scale
+    per quality ("s_in_q"): when the top qualities' hyper-latents are far larger than the low
+    ones', one input scale leaves the low qualities about one code per z step (+5 % rate at
+    the lowest quality of channel-mse, measured); the first layer then takes a requantization
+    multiplier per quality."""
     inputs, hidden = [], [[], []]
     for q in range(qualities):
         qv = torch.full((x.shape[0],), q, dtype=torch.long)
@@ -72,7 +76,10 @@ def calibrate(model, x: torch.Tensor, qualities: int, pct: float = 99.999) -> di
                 k += 1
     s0 = _percentile(torch.cat(inputs), pct) / 127.0
     s = [_percentile(torch.cat(v), pct) / 255.0 for v in hidden]
-    return {"s_in": max(s0, 1e-6), "s_hidden": [max(x, 1e-6) for x in s]}
+    out = {"s_in": max(s0, 1e-6), "s_hidden": [max(x, 1e-6) for x in s]}
+    if per_quality:
+        out["s_in_q"] = [max(_percentile(v, pct) / 127.0, 1e-6) for v in inputs]
+    return out
 
 
 def quantize(model, calib: dict, scale_table: np.ndarray) -> dict:
@@ -81,6 +88,8 @@ def quantize(model, calib: dict, scale_table: np.ndarray) -> dict:
     layers = _convs(model.h_s)
     s_act = [calib["s_in"]] + calib["s_hidden"]
     out = {"layers": [], "s_in": calib["s_in"]}
+    if "s_in_q" in calib:
+        out["s_in_q"] = list(calib["s_in_q"])
     for i, (conv, shuffle) in enumerate(layers):
         w = conv.weight.detach().double().numpy()  # (Cout, Cin, k[, k])
         b = conv.bias.detach().double().numpy()
@@ -92,6 +101,9 @@ def quantize(model, calib: dict, scale_table: np.ndarray) -> dict:
             s_out = s_act[i + 1]
             layer["m"] = np.round(k / s_out * 2 ** SHIFT).astype(np.int64)
             layer["b"] = np.round(b / s_out * 2 ** SHIFT + 2 ** (SHIFT - 1)).astype(np.int64)
+            if i == 0 and "s_in_q" in calib:  # one multiplier per quality: the input scale's
+                layer["m_q"] = np.stack([np.round(s_q * sw / s_out * 2 ** SHIFT).astype(np.int64)
+                                         for s_q in calib["s_in_q"]])
         out["layers"].append(layer)
     last = out["layers"][-1]
     half = last["w"].shape[0] // 2  # mean channels, then as many scale channels
@@ -100,7 +112,7 @@ def quantize(model, calib: dict, scale_table: np.ndarray) -> dict:
     return out
 
 
-def simulate(q: dict, a0: torch.Tensor, hidden: bool = False):
+def simulate(q: dict, a0: torch.Tensor, hidden: bool = False, quality: int | None = None):
     """Reference integer forward pass in float64 (exact for these magnitudes):
     uint8 input a0 -> final int accumulator (and, with `hidden`, the uint8 activation the last
     layer reads: what the channel model's slice networks read too)."""
@@ -111,7 +123,7 @@ def simulate(q: dict, a0: torch.Tensor, hidden: bool = False):
         acc = conv(h - L["zp"], w, padding=w.shape[-1] // 2)
         if i == len(q["layers"]) - 1:
             return (acc, h) if hidden else acc
-        h = int_net.requantize(acc, L["m"], L["b"])
+        h = int_net.requantize(acc, L["m_q"][quality] if "m_q" in L else L["m"], L["b"])
         if L["shuffle"]:
             h = F.pixel_shuffle(h, 2)
     raise AssertionError("unreachable")
@@ -140,7 +152,7 @@ def to_onnx(q: dict, channels: int, path: str, hidden: bool = False) -> None:
     from onnx import TensorProto as TP
     from onnx import helper, numpy_helper
 
-    nodes, inits = [], int_net.onnx_constants()
+    nodes, inits, extra_inputs = [], int_net.onnx_constants(), []
     cur = "a0"
     for i, L in enumerate(q["layers"]):
         p = f"l{i}_"
@@ -154,7 +166,10 @@ def to_onnx(q: dict, channels: int, path: str, hidden: bool = False) -> None:
         if last:
             break
         C = L["w"].shape[0]
-        inits.append(numpy_helper.from_array(L["m"].reshape(1, C, 1, 1), p + "m"))
+        if "m_q" in L:  # the multiplier of the quality: an input
+            extra_inputs.append(helper.make_tensor_value_info(p + "m", TP.INT64, [1, C, 1, 1]))
+        else:
+            inits.append(numpy_helper.from_array(L["m"].reshape(1, C, 1, 1), p + "m"))
         inits.append(numpy_helper.from_array(L["b"].reshape(1, C, 1, 1), p + "b"))
         nodes += int_net.onnx_requantize(p + "acc", p + "m", p + "b", p)
         cur = p + "u8"
@@ -169,7 +184,7 @@ def to_onnx(q: dict, channels: int, path: str, hidden: bool = False) -> None:
         outputs.append(helper.make_tensor_value_info("hidden", TP.UINT8, [1, q["layers"][-1]["w"].shape[1], *out_hw]))
     graph = helper.make_graph(
         nodes, "h_s_int",
-        [helper.make_tensor_value_info("a0", TP.UINT8, [1, channels, *in_hw])],
+        [helper.make_tensor_value_info("a0", TP.UINT8, [1, channels, *in_hw])] + extra_inputs,
         outputs,
         inits,
     )
