@@ -282,6 +282,30 @@ def bundle_json(model: ChannelModel, qi: dict, name: str) -> dict:
     }
 
 
+@torch.no_grad()
+def test_vectors(model: ChannelModel, qi: dict, q: int) -> dict:
+    """Random integer inputs of h_s_int and of every slice network at quality q, with the outputs
+    the reference integer pass gives (int_hs.simulate, int_net.simulate): what any runtime's
+    ONNX execution of the exported graphs must reproduce exactly. Tensors as flat lists, NCHW."""
+    g = torch.Generator().manual_seed(1)
+    hs = qi["hs"]
+    a0 = torch.randint(0, 256, (1, model.N, 4, 4), generator=g).double()
+    acc, Hu8 = int_hs.simulate(hs, a0, hidden=True, quality=q)
+    flat = lambda t: t.flatten().long().tolist()  # noqa: E731
+    vec = {"quality": q, "h_s_int": {"a0": flat(a0), "l0_m": hs["layers"][0]["m_q"][q].tolist(), "acc": flat(acc),
+                                      "hidden": flat(Hu8)}, "slices": []}
+    for sl in qi["slices"]:
+        a = sl["start"]
+        inputs = {"H": Hu8}
+        if a:
+            inputs["ctx"] = torch.randint(0, 256, (1, a, 16, 16), generator=g).double()
+        out = int_net.simulate(sl["q"], inputs, q)
+        l0 = next(L for L in sl["q"] if L.get("name") == "l0")
+        vec["slices"].append({"ctx": flat(inputs["ctx"]) if a else None, "l0_bias": l0["b_q"][q].tolist(),
+                              "acc": flat(out)})
+    return vec
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--ckpt", type=Path, required=True)
@@ -291,6 +315,8 @@ def main() -> None:
     ap.add_argument("--table-size", type=int, default=64, help="entries of the Gaussian scale table")
     ap.add_argument("--crops", type=int, default=16, help="256² training crops for calibration (half for the check)")
     ap.add_argument("--threads", type=int, default=0)
+    ap.add_argument("--vectors", type=Path, default=None,
+                    help="also write test vectors of the integer graphs here (export_channel.test_vectors)")
     args = ap.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -311,6 +337,8 @@ def main() -> None:
     for i, sl in enumerate(qi["slices"]):
         int_net.to_onnx(sl["q"], str(out_dir / f"slice_{i}_int.onnx"), f"slice_{i}_int")
     (out_dir / "bundle.json").write_text(json.dumps(bundle_json(model, qi, args.name)))
+    if args.vectors:
+        args.vectors.write_text(json.dumps(test_vectors(model, qi, model.qualities // 2)))
 
     check = rate_check(model, qi, crops[: args.crops // 2])
     for r in check:

@@ -13,7 +13,9 @@ then, on the GPU machine (device `run` with carry [".gpu"]), one 10-minute call:
       --init-from .gpu/init/$m.fp16.pt --ckpt-dir .gpu/ck/$m --batch 16 --crop 256 --lr 1e-4 \\
       --minutes 8.5 --ckpt-minutes 2 --weights-out $OUT/$m.fp16.pt > $OUT/$m.log 2>&1
 
-and back here `train.py --init-from <returned weights>` (after moving the old last.pt aside)
+(for channel-mse add `--ctx-lr 3e-4 --balance`; its files `<m>.fp16.pt` hold int8 rows, which
+train.py reads as well; without a checkpoint here, drop --init-from: the committed seed in
+training/weights/ travels with the tree) and back here `train.py --init-from <returned weights>` (after moving the old last.pt aside)
 continues with the step count carried on. Each part holds a different share of the images, so
 successive calls (`--part 1`, ...) see all of them. A model without weights yet (no checkpoint
 and no seed) starts from the MSE weights. The weights of each model cost about 10 MB of the
@@ -32,11 +34,11 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from lcodec_train.paths import CACHE_DIR, SEED_DIR, fp16_weights  # noqa: E402
+from lcodec_train.paths import CACHE_DIR, SEED_DIR, fp16_weights, int8_weights  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 LIMIT = 64 * 2**20  # what one device call may carry in all
-MODELS = ("hyperprior-mse", "hyperprior-msssim")
+MODELS = ("hyperprior-mse", "hyperprior-msssim", "channel-mse")
 
 
 def tree_bytes() -> int:
@@ -47,12 +49,19 @@ def tree_bytes() -> int:
 
 
 def latest_weights(model: str) -> dict | None:
+    """The newest weights of a model: its checkpoint, else its seed. The channel models travel as
+    int8 rows (train.py reads them; their fp16 weights are 23 MB); their committed seed in
+    training/weights/ travels with the tree anyway, so without a checkpoint nothing is packed:
+    train.py finds that seed by itself."""
+    channel = model.startswith("channel")
     ckpt = CACHE_DIR / model / "last.pt"
     if ckpt.exists():
         state = torch.load(ckpt, map_location="cpu")
-        return {"model": fp16_weights(state["model"]),  # the image models have no buffers
+        return {"model": int8_weights(state["model"]) if channel else fp16_weights(state["model"]),
                 "step": state["step"], "trained_s": state["trained_s"], "arch": state["arch"],
                 "model_name": model, "lambdas": state.get("lambdas")}
+    if channel:
+        return None
     seed = SEED_DIR / f"{model}.fp16.pt"
     if seed.exists():
         return {**torch.load(seed, map_location="cpu"), "model_name": model}
@@ -76,7 +85,7 @@ def main() -> None:
     mse = latest_weights("hyperprior-mse")
     for model in args.models.split(","):
         w = latest_weights(model)
-        if w is None and mse is not None:
+        if w is None and mse is not None and not model.startswith("channel"):
             w = {**mse, "model_name": "hyperprior-mse"}  # a new count starts for the other model
         if w is not None:
             torch.save(w, args.out / "init" / f"{model}.fp16.pt")
