@@ -32,7 +32,7 @@ from PIL import Image
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from lcodec_train.hyperprior import (GAIN_KEYS, MSE_LAMBDAS, MSSSIM_LAMBDAS, Hyperprior, bits_per_image,  # noqa: E402
                                      extend_qualities, qualities_of, widen_transforms)
-from lcodec_train.channel import CHANNEL_MSE_LAMBDAS, ChannelModel, from_hyperprior  # noqa: E402
+from lcodec_train.channel import CHANNEL_MSE_LAMBDAS, CHANNEL_MSSSIM_LAMBDAS, ChannelModel, from_hyperprior  # noqa: E402
 from lcodec_train.from_models import weights_from_models  # noqa: E402
 from lcodec_train.msssim import ms_ssim  # noqa: E402
 from lcodec_train.paths import CACHE_DIR, SEED_DIR, float_weights, fp16_weights, int8_weights  # noqa: E402
@@ -180,7 +180,7 @@ def main() -> None:
     channel = args.model.startswith("channel")
     crop = args.crop or (192 if msssim else 256)
     batch = args.batch or (8 if msssim else 4)
-    lambdas = torch.tensor(MSSSIM_LAMBDAS if msssim else CHANNEL_MSE_LAMBDAS if channel else MSE_LAMBDAS)
+    lambdas = torch.tensor([[MSE_LAMBDAS, MSSSIM_LAMBDAS], [CHANNEL_MSE_LAMBDAS, CHANNEL_MSSSIM_LAMBDAS]][channel][msssim])
     ckpt_dir = args.ckpt_dir or CACHE_DIR / args.model
     ckpt_dir.mkdir(parents=True, exist_ok=True)
     ckpt_path = ckpt_dir / "last.pt"

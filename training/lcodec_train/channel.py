@@ -42,6 +42,8 @@ SLICES = (16, 16, 32, 64, 192)
 # quality reaches past 38.5 dB on Kodak.
 CHANNEL_MSE_LAMBDAS = [0.00048, 0.00093, 0.0018, 0.0035, 0.0067, 0.0130, 0.0250, 0.0483, 0.0932, 0.1800,
                        0.3474, 0.6705]
+# MS-SSIM lambdas: the hyperprior's eleven and one above on the same ratio (x1.91).
+CHANNEL_MSSSIM_LAMBDAS = [0.659, 1.258, 2.40, 4.58, 8.73, 16.64, 31.73, 60.50, 115.37, 220.00, 420.0, 801.0]
 # Bound of the log-scale correction (a factor of e^4 = 55 either way).
 LOG_SCALE_BOUND = 4.0
 
@@ -238,4 +240,4 @@ def load_channel_model(path, default_arch: dict | None = None) -> tuple[ChannelM
     return model.eval(), state
 
 
-__all__ = ["ChannelModel", "CHANNEL_MSE_LAMBDAS", "SLICES", "SliceNet", "from_hyperprior", "load_channel_model"]
+__all__ = ["ChannelModel", "CHANNEL_MSE_LAMBDAS", "CHANNEL_MSSSIM_LAMBDAS", "SLICES", "SliceNet", "from_hyperprior", "load_channel_model"]
