@@ -1,6 +1,7 @@
 /** lcodec public API. */
 export { VERSION } from './version.js';
 export { encode, decode, decodeAudioToWav, inspect, type EncodeOptions, type EncodeInput, type DecodedMedia, type FileInfo } from './api.js';
+export { encodeMany, decodeMany, decodeToFile, mapMany, DECODED_EXTENSION, type ItemResult, type ManyOptions } from './batch.js';
 export { loadModel, listModels, installedModels, type ModelCard, type InstalledModel } from '../codecs/models.js';
 export { LearnedAudioCodec } from '../codecs/audio/index.js';
 export { InputError, UsageError } from './errors.js';

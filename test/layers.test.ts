@@ -14,7 +14,7 @@ function layerOf(file: string): number | undefined {
   const bottom = /^(entropy\/|src\/(media|errors|check|paths|version)\.ts$|src\/(container|io|metrics|runtime|types)\/)/;
   if (bottom.test(file)) return 0;
   if (file.startsWith('codecs/')) return 1;
-  if (/^(src\/(api|index)\.ts$|src\/(eval|cli|web)\/|bench\/)/.test(file)) return 2;
+  if (/^(src\/(api|batch|index)\.ts$|src\/(eval|cli|web)\/|bench\/)/.test(file)) return 2;
   return undefined;
 }
 const LAYER_NAMES = ['bottom (media, errors, check, paths, version, container, io, metrics, runtime, entropy)', 'codecs', 'api / eval / cli / web'];

@@ -1,18 +1,17 @@
-/** `lcodec encode`, `decode`, `info` and `models`: argument parsing over the library API. */
+/** `lcodec encode`, `decode`, `info` and `models`: argument parsing over the library API (several inputs: ../batch.ts). */
 import type { Command } from 'commander';
 import { constants } from 'node:fs';
 import { access, readFile, stat } from 'node:fs/promises';
-import { basename, extname, join, dirname } from 'node:path';
-import { decode, decodeAudioToWav, encode, inspect } from '../../api.js';
+import { encode, inspect } from '../../api.js';
+import { DECODED_EXTENSION, decodeToFile } from '../../batch.js';
 import { checkTile } from '../../../codecs/image/hyperprior.js';
 import { checkIntraPeriod } from '../../../codecs/video/index.js';
 import { integer, oneOf } from '../../check.js';
 import { UsageError } from '../../errors.js';
 import { checkOutput, writeFileAtomic } from '../../io/files.js';
-import { encodePng } from '../../io/image.js';
-import { writeVideo } from '../../io/video.js';
 import { installedModels } from '../../../codecs/models.js';
 import type { Device, RuntimeOptions } from '../../runtime/onnx.js';
+import { type BatchFlags, LAYOUT, decodeBatch, describeDecoded, describeEncoded, encodeBatch, isBatch, replaceExt } from '../batch.js';
 
 interface RuntimeFlags {
   device?: string;
@@ -38,12 +37,6 @@ function warn(message: string): void {
   process.stderr.write(`lcodec: warning: ${message}\n`);
 }
 
-const LAYOUT: Record<number, string> = { 1: 'gray', 2: 'gray+alpha', 3: 'RGB', 4: 'RGBA' };
-
-function replaceExt(file: string, ext: string): string {
-  return join(dirname(file), basename(file, extname(file)) + ext);
-}
-
 /** UsageError (exit code 1) for a missing or unreadable input, as readInput gives. */
 async function readable(file: string): Promise<void> {
   try {
@@ -66,69 +59,61 @@ async function readInput(file: string): Promise<Uint8Array> {
 
 export function registerCodecCommands(program: Command): void {
   program
-    .command('encode <input>')
-    .description('compress an image, audio or video file into an .lc file')
-    .option('-o, --output <file>', 'output file (default: <input>.lc)')
+    .command('encode <inputs...>')
+    .description('compress image, audio or video files into .lc files (several inputs: one process, models loaded once)')
+    .option('-o, --output <path>', 'output file (default: <input>.lc); with several inputs, or a name ending in /, a folder')
     .option('-m, --model <name>', 'model (see `lcodec models`; default hyperprior-mse for images, audio-hyperprior for audio, video-sem for video)')
     .option('-q, --quality <n>', "the model's quality index; higher = better quality (default 4 for images and video, 1 for audio)")
     .option('--device <cpu|cuda>', 'ONNX Runtime execution provider', 'cpu')
     .option('--threads <n>', 'ONNX Runtime threads')
     .option('--tile <n>', 'tile edge in pixels (multiple of 64, max 1024); smaller tiles use less memory')
     .option('--intra-period <n>', 'video: frames between intra frames (default 32; 1 = all intra)')
+    .option('-j, --jobs <n>', 'several inputs: how many are coded at a time (default 1)')
     .option('-f, --force', 'overwrite the output file')
-    .action(async (input: string, o: RuntimeFlags & { output?: string; model?: string; quality?: string; tile?: string; intraPeriod?: string; force?: boolean }) => {
-      const output = o.output ?? replaceExt(input, '.lc');
-      await readable(input);
-      const opts = {
+    .action(async (inputs: string[], o: RuntimeFlags & BatchFlags & { model?: string; quality?: string; tile?: string; intraPeriod?: string }, cmd: Command) => {
+      const options = () => ({
         ...runtimeOptions(o),
         model: o.model,
         quality: flag(o.quality, (q) => integer('-q', q)),
         tile: flag(o.tile, (t) => checkTile(t, '--tile', UsageError)),
         intraPeriod: flag(o.intraPeriod, (p) => checkIntraPeriod(p, '--intra-period', UsageError)),
         onWarning: warn,
-        name: input,
-      };
+      });
+      if (isBatch(inputs, o.output)) {
+        process.exitCode = await encodeBatch(inputs, { ...o, verbose: cmd.optsWithGlobals().verbose === true }, options());
+        return;
+      }
+      const input = inputs[0]!;
+      const output = o.output ?? replaceExt(input, '.lc');
+      await readable(input);
+      const opts = { ...options(), name: input };
       checkOutput(output, input, o.force === true);
       // A path, so that long audio files are streamed rather than read whole.
       const lc = await encode(input, opts);
       await writeFileAtomic(output, lc);
-      const info = inspect(lc);
-      const layout = info.modality === 'image' && info.channels !== undefined && info.channels !== 3 ? ` ${LAYOUT[info.channels]}` : '';
-      const what = info.modality === 'audio'
-        ? `${info.seconds!.toFixed(2)} s, ${info.sampleRate} Hz, ${info.channels} ch, ${info.kbps!.toFixed(2)} kbps`
-        : info.modality === 'video'
-          ? `${info.width}x${info.height}, ${info.frames} frames, ${info.bpp!.toFixed(4)} bpp, ${info.kbps!.toFixed(1)} kbps`
-          : `${info.width}x${info.height}${layout}, ${info.bpp!.toFixed(4)} bpp`;
-      process.stdout.write(`${output}: ${lc.length} bytes, ${what} (${info.model} q${info.quality})\n`);
+      process.stdout.write(describeEncoded(output, lc) + '\n');
     });
 
   program
-    .command('decode <input>')
-    .description('decompress an .lc file (image → .png, audio → .wav at the input\'s rate, channels and length, video → .y4m, or .mp4/.mkv by the output name)')
-    .option('-o, --output <file>', 'output file (default: <input> with .png, .wav or .y4m)')
+    .command('decode <inputs...>')
+    .description('decompress .lc files (image → .png, audio → .wav at the input\'s rate, channels and length, video → .y4m, or .mp4/.mkv by the output name)')
+    .option('-o, --output <path>', 'output file (default: <input> with .png, .wav or .y4m); with several inputs, or a name ending in /, a folder')
     .option('--device <cpu|cuda>', 'ONNX Runtime execution provider', 'cpu')
     .option('--threads <n>', 'ONNX Runtime threads')
+    .option('-j, --jobs <n>', 'several inputs: how many are decoded at a time (default 1)')
     .option('-f, --force', 'overwrite the output file')
-    .action(async (input: string, o: RuntimeFlags & { output?: string; force?: boolean }) => {
+    .action(async (inputs: string[], o: RuntimeFlags & BatchFlags, cmd: Command) => {
       const runtime = runtimeOptions(o);
+      if (isBatch(inputs, o.output)) {
+        process.exitCode = await decodeBatch(inputs, { ...o, verbose: cmd.optsWithGlobals().verbose === true }, runtime);
+        return;
+      }
+      const input = inputs[0]!;
       const bytes = await readInput(input);
       const header = inspect(bytes);
-      const output = o.output ?? replaceExt(input, { audio: '.wav', video: '.y4m' }[header.modality] ?? '.png');
+      const output = o.output ?? replaceExt(input, DECODED_EXTENSION[header.modality as keyof typeof DECODED_EXTENSION] ?? '.png');
       checkOutput(output, input, o.force === true);
-      if (header.modality === 'audio') {
-        await decodeAudioToWav(bytes, output, runtime);
-        process.stdout.write(`${output}: ${header.seconds!.toFixed(2)} s, ${header.sampleRate} Hz, ${header.channels} ch (${header.model} q${header.quality})\n`);
-        return;
-      }
-      const media = await decode(bytes, runtime);
-      if (media.modality === 'video') {
-        const { frames } = await writeVideo(output, media.video);
-        process.stdout.write(`${output}: ${header.width}x${header.height}, ${frames} frames (${header.model} q${header.quality})\n`);
-        return;
-      }
-      if (media.modality !== 'image') throw new UsageError(`decoding ${media.modality} is not supported yet`);
-      await writeFileAtomic(output, await encodePng(media.image));
-      process.stdout.write(`${output}: ${header.width}x${header.height} (${header.model} q${header.quality})\n`);
+      process.stdout.write(describeDecoded(output, await decodeToFile(bytes, output, runtime)) + '\n');
     });
 
   program
