@@ -23,7 +23,7 @@ export interface CodecTiming {
 
 export function benchImagePath(): string {
   const data = sharedDataDir();
-  return data ? join(data, 'images', 'kodak', 'kodim23.png') : join(packageRoot(), 'samples', 'landscape.png');
+  return data ? join(data, 'images', 'kodak', 'kodim23.png') : join(packageRoot(), 'samples', 'photo.png'); // the same image
 }
 
 async function timeIt<T>(fn: () => Promise<T>, repeats: number): Promise<{ value: T; s: number }> {

@@ -672,7 +672,12 @@ const CASES: Record<string, Case> = {
     code: 1,
     stderr: /cannot write .*out\.lc/,
   },
-  'output is a directory': { inputs: ['photo.png'], args: enc('photo.png', '-o', 'X/', '--force'), code: 1, stderr: /is a directory/ },
+  'several inputs, -o a file': {
+    inputs: ['photo.png', 'notes.txt'],
+    args: (d: string) => ['encode', path.join(d, 'photo.png'), path.join(d, 'photo.png'), '-o', path.join(d, 'notes.txt')],
+    code: 1,
+    stderr: /-o names a folder; .*notes\.txt is a file/,
+  },
   'missing input file': { inputs: [], args: enc('missing.png'), code: 1, stderr: /no such file: .*missing\.png/ },
 
   // --- options ---
