@@ -69,6 +69,18 @@ describe('README "Use" lines', () => {
     expect(LINES.every((l) => l.startsWith('lcodec '))).toBe(true);
   });
 
+  it('npx lcodec, as the README offers it, prints no npm warning', async () => {
+    // --no-install: never fetch anything; the command must resolve to this package's bin.
+    const r = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      execFile('npx', ['--no-install', 'lcodec', 'models'], { cwd: ROOT }, (err, stdout, stderr) => {
+        resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
+      });
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/^hyperprior-mse\timage/m);
+  });
+
   // In order: later lines read what earlier ones wrote (photo.lc, encoded/*.lc).
   it.each(LINES.map((line, k) => [k + 1, line] as const))('line %i runs as written: %s', async (_k, line) => {
     const r = await bash(line, dir, { LCODEC_CACHE_DIR: join(dir, '.eval-cache') });
