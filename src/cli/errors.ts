@@ -1,9 +1,10 @@
-import { InputError, UsageError } from '../errors.js';
+import { InputError, InterruptedError, UsageError } from '../errors.js';
 
-/** Exit codes (README, docs/EVAL.md): 1 usage error, 2 invalid/unsupported/corrupt input. */
+/** Exit codes (README, docs/EVAL.md): 1 usage error, 2 invalid/unsupported/corrupt input, 130 interrupted (as a shell reports SIGINT). */
 export function exitCodeFor(err: unknown): number {
   if (err instanceof UsageError) return 1;
   if (err instanceof InputError) return 2;
+  if (err instanceof InterruptedError) return 130;
   if (err instanceof Error && err.name === 'EntropyDecodeError') return 2;
   return 1;
 }

@@ -13,7 +13,8 @@ import { defaultCacheDir, type Measurement, ResultCache } from './cache.js';
 import { collectItems, type EvalItem } from './inputs.js';
 import { modalityEval } from './modalities.js';
 import { runTasks } from './pool.js';
-import type { EvalTask } from './task.js';
+import type { QueueRunOptions } from './queue.js';
+import type { EvalTask, EvalTaskResult } from './task.js';
 import type { EvalPoint, EvalResults } from './types.js';
 
 export interface EvaluateOptions {
@@ -35,6 +36,11 @@ export interface EvaluateOptions {
   jobs?: number;
   /** Cache folder (default: see defaultCacheDir), or false to compute everything afresh. */
   cache?: string | false;
+  /**
+   * Run the measurements on `lcodec worker` processes through a BullMQ queue on this Redis
+   * server instead of local threads (`jobs` is then ignored). Built-in codecs only.
+   */
+  queue?: QueueRunOptions;
   /**
    * Progress: work done so far out of the total to compute (cached measurements excluded),
    * counted in `unit`s: measurements, or frames for video.
@@ -139,18 +145,32 @@ export async function evaluateWithStats(options: EvaluateOptions): Promise<{ res
   options.onProgress?.(0, toCompute, unit);
   const versions = new Map(plan.map((p) => [p.name, p]));
   // Worker threads only know built-in codecs; a run-time registration keeps the run here.
-  const jobs = plan.every((p) => isBuiltinCodec(p.name, modality)) ? (options.jobs ?? 1) : 1;
-  await runTasks(tasks, {
-    jobs,
-    onProgress: (units) => options.onProgress?.((done += units), toCompute, unit),
-    onResult: async (task, result) => {
+  const builtin = plan.every((p) => isBuiltinCodec(p.name, modality));
+  const execution = {
+    onProgress: (units: number) => options.onProgress?.((done += units), toCompute, unit),
+    onResult: async (task: EvalTask, result: EvalTaskResult) => {
       const i = taskItem.get(task.id)!;
       for (const { quality, measurement } of result.measurements) {
         measured.set(slot(i, task.codec, quality), measurement);
         await cache?.set(cacheKey(items[i], versions.get(task.codec)!, quality), measurement);
       }
     },
-  });
+  };
+  if (options.queue) {
+    const local = plan.filter((p) => !isBuiltinCodec(p.name, modality)).map((p) => p.name);
+    if (local.length > 0) throw new UsageError(`codec ${local.join(', ')} is registered in this process only; queue workers cannot run it`);
+    // Same tasks, other executor: workers run runEvalTask() as the pool does. Loaded on
+    // demand: local runs do not load the Redis client.
+    const { runTasksOnQueue } = await import('./queue.js');
+    await runTasksOnQueue(tasks, {
+      ...options.queue,
+      ...execution,
+      identity: (task) => ({ hash: items[taskItem.get(task.id)!].hash, version: versions.get(task.codec)!.version }),
+      workerCache: options.cache !== false,
+    });
+  } else {
+    await runTasks(tasks, { jobs: builtin ? (options.jobs ?? 1) : 1, ...execution });
+  }
 
   // Average each point over the items (bpp and metrics per item, as CompressAI does).
   const codecs: Record<string, EvalPoint[]> = {};

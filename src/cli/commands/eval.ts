@@ -3,7 +3,7 @@ import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { type Command, Option } from 'commander';
 import { listCodecs } from '../../../codecs/registry.js';
-import { integer } from '../../check.js';
+import { inRange, integer } from '../../check.js';
 import { UsageError } from '../../errors.js';
 import { writeFileAtomic } from '../../io/files.js';
 import { resultsToCsv } from '../../eval/csv.js';
@@ -11,6 +11,7 @@ import { metricInfo } from '../../eval/metric-info.js';
 import { type ModalityEval, modalityEval } from '../../eval/modalities.js';
 import { compareWithReference, loadReferenceCurves, plottedReference, type ReferenceCurves } from '../../eval/reference.js';
 import { renderHtmlReport, renderRdSvg } from '../../eval/report.js';
+import { parseRedisUrl, redactError } from '../../eval/redis-url.js';
 import { evaluateWithStats } from '../../eval/runner.js';
 import type { EvalResults } from '../../eval/types.js';
 import { progressBar } from '../progress.js';
@@ -27,6 +28,8 @@ interface EvalFlags {
   reference?: string | true;
   cache?: string | false;
   force?: boolean;
+  queue?: string;
+  queueTimeout: string;
 }
 
 /** `rd.svg` → `rd-ms_ssim.svg`: where `--plot` puts the plot of a further metric. */
@@ -96,6 +99,28 @@ function summary(results: EvalResults, table: ModalityEval): string {
   return `${results.items} items, ${results.modality}; BD-rate vs ${results.anchor} (negative = fewer bits)\n${lines.join('\n')}\n`;
 }
 
+/**
+ * `--queue` options for the runner, with Ctrl-C wired to take the run's tasks off the queue
+ * (a second Ctrl-C exits at once). The URL is checked here, before any input is read.
+ */
+function queueOptions(url: string, timeoutS: number) {
+  const password = process.env.LCODEC_REDIS_PASSWORD || undefined;
+  const { password: resolved } = parseRedisUrl(url, password);
+  const interrupt = new AbortController();
+  let queued = false;
+  // Before measurements start nothing is on the queue yet: Ctrl-C just exits.
+  const onSigint = () => (queued ? interrupt.abort() : process.exit(130));
+  process.once('SIGINT', onSigint);
+  return {
+    options: { url, password: resolved, timeoutS, signal: interrupt.signal },
+    /** Call as measurements start. */
+    started: () => {
+      queued = true;
+    },
+    release: () => process.removeListener('SIGINT', onSigint),
+  };
+}
+
 export function registerEval(program: Command): void {
   program
     .command('eval')
@@ -123,8 +148,15 @@ export function registerEval(program: Command): void {
     .addOption(new Option('--cache <dir>', 'result cache folder (default: ~/.cache/lcodec/eval)'))
     .option('--no-cache', 'ignore and do not write the result cache')
     .option('--force', 'overwrite existing output files')
+    .option(
+      '--queue <redis-url>',
+      'run the measurements on `lcodec worker` processes through Redis: redis://[:password@]host:port[/db] (password also from $LCODEC_REDIS_PASSWORD); --jobs is then ignored',
+    )
+    .option('--queue-timeout <seconds>', 'with --queue: fail when no worker takes or works on a task for this long', '120')
     .action(async (inputs: string[], flags: EvalFlags) => {
       const jobs = integer('--jobs', flags.jobs, 1);
+      const queueTimeout = inRange('--queue-timeout', flags.queueTimeout, 1, 86_400);
+      const queue = flags.queue !== undefined ? queueOptions(flags.queue, queueTimeout) : undefined;
       const codecs = flags.codecs.split(',').map((c) => c.trim()).filter((c) => c !== '');
       const qualities = parseQualities(flags.qualities);
 
@@ -142,17 +174,33 @@ export function registerEval(program: Command): void {
       let run;
       try {
         run = await evaluateWithStats({
+          queue: queue
+            ? {
+                ...queue.options,
+                onNotice: (line) => {
+                  progress.done();
+                  process.stderr.write(`${line}\n`);
+                },
+              }
+            : undefined,
           inputs,
           codecs,
           qualities,
           anchor: flags.anchor,
           jobs,
           cache: flags.cache === false ? false : flags.cache,
-          onProgress: (done, total, unit) => progress.update(done, total, unit === 'measurements' ? undefined : unit),
+          onProgress: (done, total, unit) => {
+            queue?.started();
+            progress.update(done, total, unit === 'measurements' ? undefined : unit);
+          },
           // The further plots' names depend on the modality: checked before any work too.
           onStart: (modality) => refuseExisting(flags.plot ? plotFiles(flags.plot, modalityEval(modality)).map((p) => p.file) : []),
         });
+      } catch (err) {
+        // Whatever a library put in a message, the password does not reach the terminal.
+        throw queue ? redactError(err, queue.options.password) : err;
       } finally {
+        queue?.release();
         progress.done();
       }
       const { results, stats } = run;
