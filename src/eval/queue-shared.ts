@@ -21,7 +21,7 @@ export const HEARTBEAT_MS = 2_000;
 /** A worker silent this long is taken for dead. */
 export const WORKER_STALE_MS = 10_000;
 /** A run silent this long was abandoned (its eval killed): workers remove its queue. */
-export const RUN_STALE_MS = 60_000;
+export const RUN_STALE_MS = 30_000;
 
 /**
  * Stalled-job handling. A worker renews the lock of each task it runs every LOCK_MS / 2;

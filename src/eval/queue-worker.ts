@@ -51,7 +51,7 @@ export async function runQueueWorker(options: QueueWorkerOptions): Promise<void>
   const workers = new Map<string, Worker<QueueJobData, QueueJobResult>>();
   let lastError = '';
   const reportError = (err: Error) => {
-    const line = `Redis error: ${err.message}`;
+    const line = `error: ${err.message}`;
     if (line !== lastError) say(line); // one line per distinct error, not one per retry
     lastError = line;
   };
@@ -66,8 +66,6 @@ export async function runQueueWorker(options: QueueWorkerOptions): Promise<void>
       lockDuration: LOCK_MS,
       stalledInterval: STALLED_INTERVAL_MS,
       maxStalledCount: MAX_STALLED,
-      // The eval reads results from the queue and then removes the whole queue.
-      removeOnComplete: { count: Number.MAX_SAFE_INTEGER },
     });
     worker.on('error', reportError);
     worker.on('completed', (job, result) => {

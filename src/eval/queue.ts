@@ -169,12 +169,18 @@ export async function runTasksOnQueue(
   // Results whose events were missed (a dropped connection) are read from the jobs themselves;
   // and the timeout: no task taken, no progress, no live worker on a running task.
   let polling = false;
+  let missedBefore = false;
   const check = async () => {
     if (polling) return;
     polling = true;
     try {
       const counts = await withTimeout(queue.getJobCounts('completed', 'failed', 'active'), 5_000);
-      if (counts.completed + counts.failed > counted.size) {
+      // A result's event usually follows its job's state at once: read the jobs only when
+      // results have been missing for two checks in a row.
+      const missing = counts.completed + counts.failed > counted.size;
+      const reconcile = missing && missedBefore;
+      missedBefore = missing;
+      if (reconcile) {
         const done: Job[] = await queue.getJobs(['completed', 'failed']);
         for (const j of done) {
           if (!j.id || counted.has(j.id)) continue;
@@ -241,7 +247,7 @@ export async function runTasksOnQueue(
       })(),
       10_000,
     ).catch(() => undefined);
-    await Promise.allSettled([events.close(), queue.close()]);
+    await withTimeout(Promise.allSettled([events.close(), queue.close()]), 10_000).catch(() => undefined);
     client.disconnect();
   }
   if (workersSeen.size > 0) {

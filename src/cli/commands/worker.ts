@@ -18,7 +18,7 @@ export function registerWorker(program: Command): void {
       '--queue <redis-url>',
       'the Redis server the evals use: redis://[:password@]host:port[/db] (password also from $LCODEC_REDIS_PASSWORD)',
     )
-    .option('--concurrency <n>', 'measurements at once (worker threads)', '1')
+    .option('--concurrency <n>', 'measurements at once per eval run (worker threads)', '1')
     .addOption(new Option('--cache <dir>', 'result cache folder (default: ~/.cache/lcodec/eval; a shared folder works)'))
     .option('--no-cache', 'ignore and do not write the result cache')
     .action(async (flags: WorkerFlags) => {
