@@ -20,6 +20,7 @@ import {
   RUN_STALE_MS,
   RUNS_KEY,
   STALLED_INTERVAL_MS,
+  WORKER_STALE_MS,
   WORKERS_KEY,
 } from './queue-shared.js';
 import { parseRedisUrl, redact } from './redis-url.js';
@@ -91,6 +92,7 @@ export async function runQueueWorker(options: QueueWorkerOptions): Promise<void>
     try {
       const now = await redisNow(client);
       await client.zadd(WORKERS_KEY, now, PROCESS_ID);
+      await client.zremrangebyscore(WORKERS_KEY, '-inf', now - 6 * WORKER_STALE_MS); // the killed ones
       const live = new Set(await client.zrangebyscore(RUNS_KEY, now - RUN_STALE_MS, '+inf'));
       for (const run of live) if (!workers.has(run)) join(run);
       for (const run of [...workers.keys()]) if (!live.has(run)) await leave(run);
