@@ -11,7 +11,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EvalResults } from '../src/eval/types.js';
 import { packageRoot, sharedDataDir } from '../src/paths.js';
@@ -65,7 +65,8 @@ async function evalRun(name: string, extra: string[], during?: (elapsedMs: () =>
   const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
   const wall_s = (performance.now() - t0) / 1000;
   await writeFile(join(outDir, `${name}.stderr.txt`), stderr);
-  log(`${name}: exit ${code}, ${wall_s.toFixed(1)} s`);
+  // Other work on the machine moves these times: the load average says how much there was.
+  log(`${name}: exit ${code}, ${wall_s.toFixed(1)} s (load average ${loadavg()[0].toFixed(1)} on ${cpus().length} cores)`);
   const results = code === 0 ? (JSON.parse(await readFile(out, 'utf8')) as EvalResults) : undefined;
   return { wall_s, code, stderr, results };
 }
@@ -105,7 +106,7 @@ function differences(test: EvalResults | undefined, ref: EvalResults): string[] 
 }
 
 const redis = await startRedis();
-const report: Record<string, unknown> = { images: files.length, codecs, kill_after_s: killAfterS };
+const report: Record<string, unknown> = { images: files.length, codecs, kill_after_s: killAfterS, cores: cpus().length };
 let failed = false;
 try {
   log(`${files.length} images from ${folder}; codecs ${codecs}; outputs in ${outDir}`);
@@ -151,6 +152,7 @@ try {
 } finally {
   await redis.stop();
 }
+report.load_average_15min_at_end = Math.round(loadavg()[2] * 10) / 10;
 process.stdout.write(JSON.stringify(report, null, 2) + '\n');
 await writeFile(join(outDir, 'summary.json'), JSON.stringify(report, null, 2) + '\n');
 process.exit(failed ? 1 : 0);
