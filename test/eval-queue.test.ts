@@ -149,7 +149,7 @@ describe('lcodec eval --queue', () => {
     expect((w1.output() + w2.output()).match(/: from cache/g)?.length).toBe(8);
     expect(await client.zcard(RUNS_KEY)).toBe(0);
     await stopWorkers();
-  });
+  }, 240_000);
 
   it('reruns the task of a worker killed mid-task on another worker; no point lost or counted twice', async () => {
     const out = path.join(dir, 'killed.json');
@@ -176,7 +176,7 @@ describe('lcodec eval --queue', () => {
     expect(by![1].split(', ').reduce((s, e) => s + Number(e.split(' ').pop()), 0)).toBe(8);
     expect(await leftovers(name)).toEqual([]);
     await stopWorkers();
-  }, 180_000);
+  }, 240_000);
 
   it('fails with a clear error when a worker cannot read an input, and the worker goes on', async () => {
     const only = path.join(dir, 'vanishing');

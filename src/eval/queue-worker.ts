@@ -6,6 +6,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { Queue, Worker } from 'bullmq';
+import { integer } from '../check.js';
 import type { QueueJobSettings } from './queue-job.js';
 import {
   bullConnection,
@@ -45,7 +46,7 @@ export async function runQueueWorker(options: QueueWorkerOptions): Promise<void>
   const target = parseRedisUrl(options.url, options.password);
   const secret = target.password;
   const say = (line: string) => options.log(redact(line, secret));
-  const concurrency = options.concurrency ?? 1;
+  const concurrency = integer('concurrency', options.concurrency ?? 1, 1);
   const client = await connectRedis(target);
   const connection = bullConnection(target);
   const settings: QueueJobSettings = { cache: options.cache };

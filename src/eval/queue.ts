@@ -9,7 +9,8 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { type Job, Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { InputError, InterruptedError, UsageError } from '../errors.js';
+import { inRange } from '../check.js';
+import { InputError, InterruptedError } from '../errors.js';
 import type { PoolOptions } from './pool.js';
 import {
   bullConnection,
@@ -59,8 +60,7 @@ export async function runTasksOnQueue(
 ): Promise<void> {
   const target = parseRedisUrl(options.url, options.password);
   const secret = target.password;
-  const timeoutMs = (options.timeoutS ?? 120) * 1000;
-  if (!(timeoutMs > 0)) throw new UsageError('--queue-timeout must be a positive number of seconds');
+  const timeoutMs = inRange('queue.timeoutS', options.timeoutS ?? 120, 0.1, 86_400) * 1000;
   if (tasks.length === 0) return;
   if (options.signal?.aborted) throw new InterruptedError('interrupted before any task was queued');
 

@@ -1,6 +1,6 @@
 /** `lcodec worker`: runs `lcodec eval --queue` measurements from a Redis server (src/eval/queue-worker.ts). */
 import { type Command, Option } from 'commander';
-import { UsageError } from '../../errors.js';
+import { integer } from '../../check.js';
 import { defaultCacheDir } from '../../eval/cache.js';
 import { parseRedisUrl, redactError } from '../../eval/redis-url.js';
 
@@ -22,10 +22,7 @@ export function registerWorker(program: Command): void {
     .addOption(new Option('--cache <dir>', 'result cache folder (default: ~/.cache/lcodec/eval; a shared folder works)'))
     .option('--no-cache', 'ignore and do not write the result cache')
     .action(async (flags: WorkerFlags) => {
-      const concurrency = Number(flags.concurrency);
-      if (!Number.isInteger(concurrency) || concurrency < 1) {
-        throw new UsageError(`--concurrency must be a positive integer, got ${flags.concurrency}`);
-      }
+      const concurrency = integer('--concurrency', flags.concurrency, 1);
       const password = process.env.LCODEC_REDIS_PASSWORD || undefined;
       const { password: secret } = parseRedisUrl(flags.queue, password);
       // First Ctrl-C / SIGTERM: finish the tasks in hand; a second one exits at once.
