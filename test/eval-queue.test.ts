@@ -149,6 +149,7 @@ describe('lcodec eval --queue', () => {
     expect((w1.output() + w2.output()).match(/: from cache/g)?.length).toBe(8);
     expect(await client.zcard(RUNS_KEY)).toBe(0);
     await stopWorkers();
+    expect(await client.keys('bull:*')).toEqual([]); // both runs' queues are gone
   }, 240_000);
 
   it('reruns the task of a worker killed mid-task on another worker; no point lost or counted twice', async () => {
@@ -174,8 +175,8 @@ describe('lcodec eval --queue', () => {
     expectSameResults(JSON.parse(await readFile(out, 'utf8')) as EvalResults, local);
     const by = /8 tasks on queue \S+; by worker: (.*)/.exec(r.stderr);
     expect(by![1].split(', ').reduce((s, e) => s + Number(e.split(' ').pop()), 0)).toBe(8);
-    expect(await leftovers(name)).toEqual([]);
     await stopWorkers();
+    expect(await leftovers(name)).toEqual([]);
   }, 240_000);
 
   it('fails with a clear error when a worker cannot read an input, and the worker goes on', async () => {
@@ -190,9 +191,9 @@ describe('lcodec eval --queue', () => {
     const r = await run.done;
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/lcodec: worker \S+: cannot read .*vanishing\/c\.png \(ENOENT\): every worker must see the eval's inputs at the same path/);
-    expect(await leftovers(name)).toEqual([]);
     expect(w.child.exitCode).toBeNull();
     await stopWorkers();
+    expect(await leftovers(name)).toEqual([]);
   });
 
   it('fails with a clear message when no worker takes a task, leaving nothing behind', async () => {

@@ -78,12 +78,21 @@ export async function runQueueWorker(options: QueueWorkerOptions): Promise<void>
     workers.set(run, worker);
     say(`serving ${run}`);
   };
-  const leave = async (run: string) => {
+  /** Stops serving `run`; `ended`: the run is over, so whatever this worker left of it goes. */
+  const leave = async (run: string, ended: boolean) => {
     const worker = workers.get(run);
     if (!worker) return;
     workers.delete(run);
     await worker.close().catch(reportError);
+    // Until it closed, the worker's stalled-job check may have written to the queue the eval
+    // had already removed.
+    if (ended) await removeQueue(run);
     say(`done with ${run}`);
+  };
+  const removeQueue = async (run: string) => {
+    const queue = new Queue(run, { connection });
+    await queue.obliterate({ force: true }).catch(reportError);
+    await queue.close().catch(reportError);
   };
 
   let polling = false;
@@ -96,13 +105,11 @@ export async function runQueueWorker(options: QueueWorkerOptions): Promise<void>
       await client.zremrangebyscore(WORKERS_KEY, '-inf', now - 6 * WORKER_STALE_MS); // the killed ones
       const live = new Set(await client.zrangebyscore(RUNS_KEY, now - RUN_STALE_MS, '+inf'));
       for (const run of live) if (!workers.has(run)) join(run);
-      for (const run of [...workers.keys()]) if (!live.has(run)) await leave(run);
+      for (const run of [...workers.keys()]) if (!live.has(run)) await leave(run, true);
       // An eval killed outright leaves its queue behind: the first worker to notice removes it.
       for (const run of await client.zrangebyscore(RUNS_KEY, '-inf', now - RUN_STALE_MS)) {
         if ((await client.zrem(RUNS_KEY, run)) === 1) {
-          const queue = new Queue(run, { connection });
-          await queue.obliterate({ force: true }).catch(reportError);
-          await queue.close();
+          await removeQueue(run);
           say(`removed abandoned ${run}`);
         }
       }
@@ -123,7 +130,11 @@ export async function runQueueWorker(options: QueueWorkerOptions): Promise<void>
   });
   clearInterval(timer);
   say('stopping: finishing the tasks in hand');
-  await Promise.all([...workers.keys()].map(leave));
+  // A run that ended since the last poll is cleaned up after too; one still going is left alone.
+  const live = await redisNow(client)
+    .then((now) => client.zrangebyscore(RUNS_KEY, now - RUN_STALE_MS, '+inf'))
+    .catch(() => [...workers.keys()]);
+  await Promise.all([...workers.keys()].map((run) => leave(run, !live.includes(run))));
   await client.zrem(WORKERS_KEY, PROCESS_ID).catch(() => undefined);
   client.disconnect();
 }
