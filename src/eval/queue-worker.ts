@@ -90,7 +90,8 @@ export async function runQueueWorker(options: QueueWorkerOptions): Promise<void>
     say(`done with ${run}`);
   };
   const removeQueue = async (run: string) => {
-    const queue = new Queue(run, { connection });
+    // skipMetasUpdate: a queue opened only to remove it must not write its settings back.
+    const queue = new Queue(run, { connection, skipMetasUpdate: true });
     await queue.obliterate({ force: true }).catch(reportError);
     await queue.close().catch(reportError);
   };
