@@ -28,7 +28,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .layers import FactorizedDensity, gaussian_likelihood, lower_bound_likelihood, macs
+from .layers import FactorizedDensity, quantize_proxy, gaussian_likelihood, lower_bound_likelihood, macs
 
 SAMPLE_RATE = 24000
 HOP = 320  # samples per latent frame: 75 Hz
@@ -349,11 +349,7 @@ class AudioHyperprior(nn.Module):
         its log-mel frames as "mel_hat", and with waveform=False skips the phase recovery."""
         y = self.g_a(x) * self._gain(self.log_gain, q)
         z = self.h_a(y) * self._gain(self.log_zgain, q)
-        if noise:
-            z_tilde = z + torch.empty_like(z).uniform_(-0.5, 0.5)
-            z_hat = z + (torch.round(z) - z).detach()
-        else:
-            z_tilde = z_hat = torch.round(z)
+        z_tilde, z_hat = quantize_proxy(z, noise)
         z_lik = self.z_prior.likelihood(z_tilde.unsqueeze(2)).squeeze(2)
         mu, sigma = self.entropy_parameters(z_hat, q)
         if noise:

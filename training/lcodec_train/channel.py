@@ -32,7 +32,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from .hyperprior import GAIN_KEYS, Hyperprior, extend_qualities, qualities_of
-from .layers import SubPelUp, conv, gaussian_likelihood, lower_bound_likelihood
+from .layers import SubPelUp, conv, quantize_proxy, gaussian_likelihood, lower_bound_likelihood
 from .paths import float_weights
 
 # ELIC's uneven slices for M = 320: small first slices (they carry the most information per
@@ -115,11 +115,7 @@ class ChannelModel(Hyperprior):
         one pass per slice."""
         y = self._transform(self.g_a, x) * self._gain(self.log_gain, q)
         z = self.h_a(y) * self._gain(self.log_zgain, q)
-        if noise:
-            z_tilde = z + torch.empty_like(z).uniform_(-0.5, 0.5)
-            z_hat = z + (torch.round(z) - z).detach()
-        else:
-            z_tilde = z_hat = torch.round(z)
+        z_tilde, z_hat = quantize_proxy(z, noise)
         z_lik = self.z_prior.likelihood(z_tilde)
         H, mu_hs, sigma_hs = self.hyper_features(z_hat, q)
         gain, igain = self._gain(self.log_gain, q), self._gain(self.log_igain, q)

@@ -17,7 +17,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .layers import GDN, SCALE_MIN, FactorizedDensity, SubPelUp, conv, gaussian_likelihood, lower_bound_likelihood
+from .layers import GDN, SCALE_MIN, FactorizedDensity, SubPelUp, conv, quantize_proxy, gaussian_likelihood, lower_bound_likelihood
 
 # Lambdas for MSE (distortion term lambda * 255^2 * MSE): CompressAI's eight, and two below
 # them on the same ratio (x1.93) so the lowest quality reaches about 0.1 bpp on Kodak.
@@ -85,11 +85,7 @@ class Hyperprior(nn.Module):
         proxy); noise=False: true rounding everywhere (what the coder does)."""
         y = self._transform(self.g_a, x) * self._gain(self.log_gain, q)
         z = self.h_a(y) * self._gain(self.log_zgain, q)
-        if noise:
-            z_tilde = z + torch.empty_like(z).uniform_(-0.5, 0.5)
-            z_hat = z + (torch.round(z) - z).detach()
-        else:
-            z_tilde = z_hat = torch.round(z)
+        z_tilde, z_hat = quantize_proxy(z, noise)
         z_lik = self.z_prior.likelihood(z_tilde)
         mu, sigma = self.entropy_parameters(z_hat, q)
         if noise:

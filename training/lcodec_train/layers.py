@@ -130,6 +130,16 @@ class FactorizedDensity(nn.Module):
         return ((a + b) / 2).view(-1)
 
 
+def quantize_proxy(v: torch.Tensor, noise: bool) -> tuple[torch.Tensor, torch.Tensor]:
+    """(v_tilde, v_hat): what the rate term sees and what the decoder sees. noise=True is the
+    'mixed' proxy (uniform noise for the rate, straight-through rounding for the decoder);
+    noise=False rounds both, as the coder does."""
+    if not noise:
+        v_hat = torch.round(v)
+        return v_hat, v_hat
+    return v + torch.empty_like(v).uniform_(-0.5, 0.5), v + (torch.round(v) - v).detach()
+
+
 SCALE_MIN = 0.11
 
 
