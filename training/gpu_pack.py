@@ -14,8 +14,8 @@ then, on the GPU machine (device `run` with carry [".gpu"]), one 10-minute call:
       --minutes 8.5 --ckpt-minutes 2 --weights-out $OUT/$m.fp16.pt > $OUT/$m.log 2>&1
 
 (for channel-mse add `--ctx-lr 3e-4 --balance`; its files `<m>.fp16.pt` hold int8 rows, which
-train.py reads as well; without a checkpoint here, drop --init-from: the committed seed in
-training/weights/ travels with the tree) and back here `train.py --init-from <returned weights>` (after moving the old last.pt aside)
+train.py reads as well; without a checkpoint here, drop --init-from and name training/weights in
+`carry` when a seed is there; train.py finds it, else grows the model from models/hyperprior-mse) and back here `train.py --init-from <returned weights>` (after moving the old last.pt aside)
 continues with the step count carried on. Each part holds a different share of the images, so
 successive calls (`--part 1`, ...) see all of them. A model without weights yet (no checkpoint
 and no seed) starts from the MSE weights. The weights of each model cost about 10 MB of the
@@ -50,9 +50,8 @@ def tree_bytes() -> int:
 
 def latest_weights(model: str) -> dict | None:
     """The newest weights of a model: its checkpoint, else its seed. The channel models travel as
-    int8 rows (train.py reads them; their fp16 weights are 23 MB); their committed seed in
-    training/weights/ travels with the tree anyway, so without a checkpoint nothing is packed:
-    train.py finds that seed by itself."""
+    int8 rows (train.py reads them; their fp16 weights are 23 MB); without a checkpoint nothing is
+    packed: train.py finds a seed in training/weights/ (carried, as it is not committed) by itself."""
     channel = model.startswith("channel")
     ckpt = CACHE_DIR / model / "last.pt"
     if ckpt.exists():

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""Write the committed seed of a channel model from its checkpoint: the weights as int8 rows
+"""Write the seed of a channel model from its checkpoint: the weights as int8 rows
 (lcodec_train/paths.int8_weights) with the step count, hours, arch and lambdas, so that a fresh
-machine resumes training from it (train.py picks training/weights/<model>.pt up by itself).
+machine resumes training from it (train.py picks training/weights/<model>.pt up by itself). At
+11.5 MB it is over the 8 MiB a committed file may have: copy it, don't commit it.
 
     /usr/bin/python3 training/seed_weights.py ~/.cache/lcodec-train/channel-mse/last.pt \
         training/weights/channel-mse.pt

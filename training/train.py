@@ -220,7 +220,7 @@ def main() -> None:
         # left in SEED_DIR (~/.cache/lcodec-train/weights/), else from the export in models/
         # itself (a fresh machine: only the optimizer state is lost).
         seed = SEED_DIR / f"{args.model}.fp16.pt"
-        if channel:  # the committed seed (training/weights/), else the hyperprior it grows from
+        if channel:  # a seed in training/weights/ (not committed: over 8 MiB), else the hyperprior it grows from
             seed = REPO / "training/weights" / f"{args.model}.pt"
         exported = REPO / "models" / args.model
         if channel and not seed.exists():

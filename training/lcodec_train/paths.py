@@ -17,7 +17,7 @@ def fp16_weights(state: dict, parameters: set[str] | None = None) -> dict:
 
 
 # Weights files of the larger models keep their big weight matrices as int8 per row (one fp16
-# scale per output channel), the rest in fp16: half the bytes of fp16, so a committed seed stays
+# scale per output channel), the rest in fp16: half the bytes of fp16, so a seed stays
 # small. Only for starting training again: the error (at most half a step of 1/127 of a row's
 # largest weight) is trained away in a few steps.
 INT8_MIN_SIZE = 4096
