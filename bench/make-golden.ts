@@ -80,7 +80,7 @@ async function main(): Promise<void> {
   mkdirSync(dir, { recursive: true });
   for (const f of readdirSync(dir)) if (f.endsWith('.lc') || f === 'golden.json') rmSync(join(dir, f));
   const entries: GoldenEntry[] = [];
-  const add = async (file: string, model: string, quality: number, bytes: Uint8Array, codec: { decodeSymbols(b: Uint8Array): Promise<import('../codecs/learned/hyperprior.js').HyperLatents[]> }, extra: Partial<GoldenEntry>): Promise<void> => {
+  const add = async (file: string, model: string, quality: number, bytes: Uint8Array, codec: { decodeSymbols(b: Uint8Array): Promise<import('../codecs/learned/hyperprior.js').AnyLatents[]> }, extra: Partial<GoldenEntry>): Promise<void> => {
     writeFileSync(join(dir, file), bytes);
     const blocks = await codec.decodeSymbols(bytes);
     const d = latentsDigest(blocks);

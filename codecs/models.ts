@@ -11,7 +11,7 @@ import type { Modality } from '../src/media.js';
 import { modelsDir } from '../src/paths.js';
 import { nodeEngine, type RuntimeOptions } from '../src/runtime/onnx.js';
 import { LearnedAudioCodec } from './audio/index.js';
-import { loadImageModelFiles } from './image/bundle.js';
+import { loadImageModelFiles } from './image/model-files.js';
 import { LearnedImageCodec } from './image/index.js';
 import type { Codec } from './types.js';
 import { LearnedVideoCodec, type VideoCodecOptions } from './video/index.js';

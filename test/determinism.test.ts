@@ -7,7 +7,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { LearnedImageCodec } from '../codecs/image/index.js';
-import { tileGrid, type TileLatents } from '../codecs/image/hyperprior.js';
+import { tileGrid, type ImageHyperpriorModel, type TileLatents } from '../codecs/image/hyperprior.js';
 import { quantizeZ } from '../codecs/learned/quantize.js';
 import type { RgbImage } from '../src/media.js';
 import { readContainer } from '../src/container/index.js';
@@ -21,7 +21,7 @@ const RUNTIMES: Record<string, RuntimeOptions> = {
   '2 threads, all optimizations': { threads: 2, optimization: 'all' },
   '2 threads, basic optimizations': { threads: 2, optimization: 'basic' },
 };
-const codecFor = (r: RuntimeOptions): LearnedImageCodec => loadModel('hyperprior-mse', r) as LearnedImageCodec;
+const codecFor = (r: RuntimeOptions): LearnedImageCodec & { model: ImageHyperpriorModel } => loadModel('hyperprior-mse', r) as LearnedImageCodec & { model: ImageHyperpriorModel };
 
 let img: RgbImage;
 let file: Uint8Array;
@@ -36,7 +36,7 @@ beforeAll(async () => {
 });
 
 /** All tiles' latents of `bytes`, decoded by `codec`. */
-async function latentsOf(codec: LearnedImageCodec, bytes: Uint8Array): Promise<TileLatents[]> {
+async function latentsOf(codec: LearnedImageCodec & { model: ImageHyperpriorModel }, bytes: Uint8Array): Promise<TileLatents[]> {
   const c = readContainer(bytes);
   const grid = tileGrid(img.width, img.height, TILE);
   const out = [];

@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import type { GoldenEntry } from '../bench/make-golden.js';
 import type { LearnedAudioCodec } from '../codecs/audio/index.js';
 import type { LearnedImageCodec } from '../codecs/image/index.js';
-import { latentsDigest, type HyperLatents } from '../codecs/learned/hyperprior.js';
+import { latentsDigest, type AnyLatents } from '../codecs/learned/hyperprior.js';
 import { loadModel } from '../codecs/models.js';
 import type { LearnedVideoCodec } from '../codecs/video/index.js';
 import { readContainer, writeContainer } from '../src/container/index.js';
@@ -37,7 +37,7 @@ describe('golden files', () => {
     expect(header.model).toBe(g.model);
     expect(header.quality).toBe(g.quality);
     const codec = loadModel(g.model) as LearnedImageCodec | LearnedAudioCodec | LearnedVideoCodec;
-    let blocks: HyperLatents[];
+    let blocks: AnyLatents[];
     try {
       blocks = await codec.decodeSymbols(bytes);
     } catch (err) {

@@ -1,6 +1,7 @@
 /**
  * Learned image codecs behind the common codec interface: the bitstream is an `.lc`
- * container whose sections are the tiles' z and y streams, then, for images with
+ * container whose sections are the tiles' z and y streams (one y stream per tile for the
+ * hyperprior models, one per slice for the channel-wise ones), then, for images with
  * transparency, the losslessly coded alpha plane (docs/FORMAT.md).
  */
 import { CorruptFileError, readContainer, writeContainer } from '../../src/container/index.js';
@@ -8,9 +9,11 @@ import { InputError } from '../../src/errors.js';
 import type { Picture, RgbImage } from '../../src/media.js';
 import type { InferenceEngine } from '../../src/runtime/engine.js';
 import type { ImageCodec } from '../types.js';
-import { checkHeader, type HyperLatents } from '../learned/hyperprior.js';
-import type { ModelFiles } from './bundle.js';
-import { ImageHyperpriorModel, TILE, checkTile, type HyperpriorPayload, type TileStreams } from './hyperprior.js';
+import { checkHeader, type AnyLatents } from '../learned/hyperprior.js';
+import { isHyperpriorFiles, type ImageModelFiles } from './bundle.js';
+import { ImageChannelModel } from './channel.js';
+import { ImageHyperpriorModel } from './hyperprior.js';
+import { TILE, checkTile, type ImagePayload } from './tiled.js';
 import { decodePlane, encodePlane } from './plane.js';
 
 /** Channel layouts (shape[3]): what the decoder writes back. */
@@ -25,14 +28,15 @@ export class LearnedImageCodec implements ImageCodec {
   readonly modality = 'image' as const;
   readonly qualities: readonly number[];
   /** @internal The model itself (tiles, latents, transforms), for tests and tools. */
-  readonly model: ImageHyperpriorModel;
+  readonly model: ImageHyperpriorModel | ImageChannelModel;
 
   /**
    * `files` and `engine` come from the platform: in Node the model folder and onnxruntime-node
-   * (codecs/models.ts), in a browser fetched files and onnxruntime-web (src/web/).
+   * (codecs/models.ts), in a browser fetched files and onnxruntime-web (src/web/). The bundle's
+   * format picks the model: mean-scale hyperprior or channel-wise context model.
    */
-  constructor(readonly name: string, files: ModelFiles, engine: InferenceEngine) {
-    this.model = new ImageHyperpriorModel(name, files, engine);
+  constructor(readonly name: string, files: ImageModelFiles, engine: InferenceEngine) {
+    this.model = isHyperpriorFiles(files) ? new ImageHyperpriorModel(name, files, engine) : new ImageChannelModel(name, files, engine);
     this.qualities = this.model.qualities;
   }
 
@@ -45,7 +49,7 @@ export class LearnedImageCodec implements ImageCodec {
     }
     const p = await this.model.encodePayload(img, quality, tile);
     const channels = (grayscale ? CHANNELS.gray : CHANNELS.rgb) + (alpha ? 1 : 0);
-    const sections = p.tiles.flatMap((t) => [t.z, t.y]);
+    const sections = p.tiles.flat();
     if (alpha) sections.push(encodePlane(alpha, img.width, img.height));
     return writeContainer({
       modality: 'image',
@@ -74,16 +78,16 @@ export class LearnedImageCodec implements ImageCodec {
    * Diagnostics: the latents (ẑ, table indexes, means, symbols) of every tile, in stream order:
    * what must decode alike on every machine (test/golden.test.ts).
    */
-  async decodeSymbols(bytes: Uint8Array): Promise<HyperLatents[]> {
+  async decodeSymbols(bytes: Uint8Array): Promise<AnyLatents[]> {
     const { payload } = this.parse(bytes);
     const grid = this.model.checkPayload(payload);
-    const out: HyperLatents[] = [];
-    for (let i = 0; i < grid.length; i++) out.push(await this.model.decodeLatents(payload.tiles[i]!, grid[i]!, payload.quality));
+    const out: AnyLatents[] = [];
+    for (let i = 0; i < grid.length; i++) out.push(await this.model.decodeTile(payload.tiles[i]!, grid[i]!, payload.quality));
     return out;
   }
 
   /** An image `.lc` file's header and sections, checked. */
-  private parse(bytes: Uint8Array): { payload: HyperpriorPayload; channels: number; alphaSection?: Uint8Array } {
+  private parse(bytes: Uint8Array): { payload: ImagePayload; channels: number; alphaSection?: Uint8Array } {
     const c = readContainer(bytes);
     checkHeader(c, 'image', this.name, this.model.files.hash, this.qualities);
     // Files written before the channel field (3 shape values) are RGB.
@@ -93,10 +97,11 @@ export class LearnedImageCodec implements ImageCodec {
     if (channels < 1 || channels > 4) throw new CorruptFileError(`corrupt .lc file (${channels} channels)`);
     const hasAlpha = channels === CHANNELS.grayAlpha || channels === CHANNELS.rgba;
     const tileSections = c.sections.length - (hasAlpha ? 1 : 0);
-    if (tileSections < 0 || tileSections % 2) throw new CorruptFileError('corrupt .lc file (section count)');
-    const tiles: TileStreams[] = [];
-    for (let i = 0; i < tileSections; i += 2) tiles.push({ z: c.sections[i]!, y: c.sections[i + 1]! });
-    const payload: HyperpriorPayload = { width, height, tile, quality: c.quality, tiles };
+    const per = this.model.sectionsPerTile;
+    if (tileSections < 0 || tileSections % per) throw new CorruptFileError('corrupt .lc file (section count)');
+    const tiles: Uint8Array[][] = [];
+    for (let i = 0; i < tileSections; i += per) tiles.push(c.sections.slice(i, i + per));
+    const payload: ImagePayload = { width, height, tile, quality: c.quality, tiles };
     this.model.checkPayload(payload);
     return { payload, channels, ...(hasAlpha ? { alphaSection: c.sections[tileSections]! } : {}) };
   }

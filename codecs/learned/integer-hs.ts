@@ -9,9 +9,9 @@
  *   index   = #{i : acc_s ≥ T[c][i]}                            integer thresholds → scale-table entry
  *
  * The hyper-synthesis h_s of the image and audio codecs is one such network (IntegerHyperSynthesis);
- * the video codec's P-frame entropy network is another, built from the same pieces. A new entropy
- * model (a channel-wise context model, say) gives its integer network's accumulator to
- * `meansAndIndexes` and gets the table indexes and means the coder needs.
+ * the video codec's P-frame entropy network is another, built from the same pieces, and so are
+ * the channel-wise image model's h_s and slice networks (codecs/image/channel.ts), which keep
+ * their means in float64 and move the hyperprior's table index by integer thresholds.
  */
 import { indexFromThresholds } from '../../entropy/index.js';
 import { CorruptFileError } from '../../src/container/index.js';
@@ -37,9 +37,15 @@ export function inputCodes(x: ArrayLike<number>, factor: Float64Array, plane: nu
   return out;
 }
 
-/** Per quality and channel: gain / step, the factor that turns a latent into its input codes. */
-export function codeFactors(gains: number[][], step: number): Float64Array[] {
-  return gains.map((g) => Float64Array.from(g, (v) => v / step));
+/**
+ * Per quality and channel: gain / step, the factor that turns a latent into its input codes
+ * (`step`: one input scale, or one per quality).
+ */
+export function codeFactors(gains: number[][], step: number | readonly number[]): Float64Array[] {
+  return gains.map((g, q) => {
+    const s = typeof step === 'number' ? step : step[q]!;
+    return Float64Array.from(g, (v) => v / s);
+  });
 }
 
 /**

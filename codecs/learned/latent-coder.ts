@@ -5,7 +5,7 @@
  * model from the bundle's pmfs by the one CDF builder.
  */
 import { CdfTables, FactorizedModel, GaussianConditional, minStreamBytes } from '../../entropy/index.js';
-import type { HyperpriorBundle } from './model-files.js';
+import type { LatentBundle } from './model-files.js';
 
 /** Mass outside a pmf row, for the escape symbol. */
 function tails(pmfs: number[][]): number[] {
@@ -19,7 +19,7 @@ export class LatentCoder {
   private readonly zMinBitsPerPosition: number;
 
   /** The tables of a bundle (bundle_tables in training/export.py): z pmfs per channel, y pmfs per scale. */
-  constructor(b: Pick<HyperpriorBundle, 'z' | 'y' | 'precision'>) {
+  constructor(b: Pick<LatentBundle, 'z' | 'y' | 'precision'>) {
     this.z = FactorizedModel.fromBundle({ offset: b.z.offsets, pmf: b.z.pmfs, tailMass: tails(b.z.pmfs), precision: b.precision });
     const yTables = CdfTables.fromPmfs({ pmfs: b.y.pmfs, offsets: b.y.offsets, tailMasses: tails(b.y.pmfs), precision: b.precision });
     this.y = new GaussianConditional(yTables, b.y.scale_table);

@@ -8,12 +8,12 @@ import { join } from 'node:path';
 import { InputError } from '../../src/errors.js';
 import { modelFilesFrom, type LearnedModelFiles } from './model-files-core.js';
 
-export type { HyperpriorBundle, HyperpriorGraph, LearnedModelFiles } from './model-files-core.js';
+export type { HyperpriorBundle, HyperpriorGraph, LatentBundle, LearnedModelFiles } from './model-files-core.js';
 
 /** Reads the bundle and the card of the model in `dir` and checks them (see modelFilesFrom). */
 export function loadModelFiles<B extends { format: string }, G extends string>(
   dir: string,
-  format: B['format'],
+  format: B['format'] | readonly B['format'][],
   check: (bundle: B) => void = () => {},
 ): LearnedModelFiles<B, G> {
   let bundle: B;

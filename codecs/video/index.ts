@@ -14,7 +14,8 @@ import { integer, type ErrorClass } from '../../src/check.js';
 import { InputError } from '../../src/errors.js';
 import { videoFrames } from '../../src/io/video.js';
 import { nodeEngine, type RuntimeOptions } from '../../src/runtime/onnx.js';
-import { loadImageModelFiles } from '../image/bundle.js';
+import { isHyperpriorFiles } from '../image/bundle.js';
+import { loadImageModelFiles } from '../image/model-files.js';
 import { ImageHyperpriorModel, TILE, checkTile, tileDims, tileGrid, type Rect, type TileStreams } from '../image/hyperprior.js';
 import { checkHeader, type EntropyParameters, type HyperLatents } from '../learned/hyperprior.js';
 import { dequantize } from '../learned/quantize.js';
@@ -62,7 +63,10 @@ export class LearnedVideoCodec implements VideoCodec {
 
   /** `modelName`: the installed model (its files are in `dir`); it names the files this codec writes. */
   constructor(readonly modelName: string, dir: string, runtime: RuntimeOptions = {}, options: VideoCodecOptions = {}) {
-    this.model = new ImageHyperpriorModel(modelName, loadImageModelFiles(dir), nodeEngine(runtime));
+    const files = loadImageModelFiles(dir);
+    // The temporal entropy model predicts the hyperprior's parameters: its intra model is one.
+    if (!isHyperpriorFiles(files)) throw new InputError(`video model ${modelName}: its intra model must be a mean-scale hyperprior (bundle ${files.bundle.format})`);
+    this.model = new ImageHyperpriorModel(modelName, files, nodeEngine(runtime));
     const bundle = loadTemporalBundle(dir);
     this.temporal = new TemporalModel(dir, bundle, this.model.files.bundle, runtime);
     this.qualities = this.model.qualities;

@@ -6,7 +6,7 @@
  */
 import * as ort from 'onnxruntime-web/wasm';
 import { InputError } from '../errors.js';
-import type { EngineInput, InferenceEngine } from './engine.js';
+import type { EngineInput, EngineOutput, InferenceEngine } from './engine.js';
 
 export interface WebEngineOptions {
   /**
@@ -68,6 +68,14 @@ export function webEngine(opts: WebEngineOptions = {}): InferenceEngine {
       const data = result.data as Float32Array | Int32Array;
       tensor.dispose();
       return data;
+    },
+    async runNamed(graph: string, inputs: Readonly<Record<string, EngineInput>>) {
+      const s = await session(graph);
+      const feeds: Record<string, ort.Tensor> = {};
+      for (const [name, input] of Object.entries(inputs)) feeds[name] = new ort.Tensor(input.type, input.data, input.dims);
+      const out = await s.run(feeds);
+      for (const t of Object.values(feeds)) t.dispose();
+      return Object.fromEntries(Object.entries(out).map(([name, t]) => [name, t.data as EngineOutput]));
     },
   };
 }

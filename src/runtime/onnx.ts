@@ -3,7 +3,7 @@
  */
 import * as ort from 'onnxruntime-node';
 import { UsageError } from '../errors.js';
-import type { EngineInput, InferenceEngine } from './engine.js';
+import type { EngineInput, EngineOutput, InferenceEngine } from './engine.js';
 
 export type Device = 'cpu' | 'cuda';
 
@@ -65,6 +65,13 @@ export function nodeEngine(opts: RuntimeOptions = {}): InferenceEngine {
     async run(graph: string, input: EngineInput) {
       const out = await run1(await getSession(graph, opts), new ort.Tensor(input.type, input.data, input.dims));
       return out.data as Float32Array | Int32Array;
+    },
+    async runNamed(graph: string, inputs: Readonly<Record<string, EngineInput>>) {
+      const session = await getSession(graph, opts);
+      const feeds: Record<string, ort.Tensor> = {};
+      for (const [name, input] of Object.entries(inputs)) feeds[name] = new ort.Tensor(input.type, input.data, input.dims);
+      const out = await session.run(feeds);
+      return Object.fromEntries(Object.entries(out).map(([name, t]) => [name, t.data as EngineOutput]));
     },
   };
 }

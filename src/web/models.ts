@@ -3,7 +3,7 @@
  * ONNX graphs), fetched from a base URL and checked by the same code as in Node.
  */
 import { LearnedImageCodec } from '../../codecs/image/index.js';
-import type { ImageBundle, ModelFiles } from '../../codecs/image/bundle.js';
+import { IMAGE_BUNDLE_FORMATS, checkImageBundle, type ChannelBundle, type ImageBundle, type ImageModelFiles } from '../../codecs/image/bundle.js';
 import { modelFilesFrom } from '../../codecs/learned/model-files-core.js';
 import { InputError } from '../errors.js';
 import type { InferenceEngine } from '../runtime/engine.js';
@@ -19,15 +19,15 @@ async function fetchJson<T>(url: string): Promise<T> {
 }
 
 /** Fetches and checks the card and bundle of image model `name` under `baseUrl`. */
-export async function fetchImageModelFiles(baseUrl: string | URL, name: string): Promise<ModelFiles> {
+export async function fetchImageModelFiles(baseUrl: string | URL, name: string): Promise<ImageModelFiles> {
   // Model names come from file headers: only a plain name may become part of a URL.
   if (!/^[a-z0-9][a-z0-9._-]*$/i.test(name)) throw new InputError(`invalid model name ${JSON.stringify(name)}`);
   const dir = new URL(`${name}/`, new URL(String(baseUrl), globalThis.location?.href)).href;
   const card = await fetchJson<{ name?: string; modality?: string; weights_sha256?: string }>(`${dir}card.json`);
   if (card.name !== name) throw new InputError(`${dir}card.json names model ${JSON.stringify(card.name)}, not ${name}`);
   if (card.modality !== 'image') throw new InputError(`model ${name} is ${card.modality ? `a ${card.modality}` : 'not an image'} model; only image models run in the browser`);
-  const bundle = await fetchJson<ImageBundle>(`${dir}bundle.json`);
-  return modelFilesFrom(dir, bundle, card, 'lcodec-image-hyperprior/1', (graph) => `${dir}${graph}.onnx`);
+  const bundle = await fetchJson<ImageBundle | ChannelBundle>(`${dir}bundle.json`);
+  return modelFilesFrom<ImageBundle | ChannelBundle, string>(dir, bundle, card, IMAGE_BUNDLE_FORMATS, (graph) => `${dir}${graph}.onnx`, checkImageBundle) as ImageModelFiles;
 }
 
 /** Image codecs by base URL and model name, each loaded once. */
