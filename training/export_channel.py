@@ -349,14 +349,14 @@ def main() -> None:
     for i, sl in enumerate(qi["slices"]):
         int_net.to_onnx(sl["q"], str(out_dir / f"slice_{i}_int.onnx"), f"slice_{i}_int")
     (out_dir / "bundle.json").write_text(json.dumps(bundle_json(model, qi, args.name)))
-    if args.vectors:
-        args.vectors.write_text(json.dumps(test_vectors(model, qi, model.qualities // 2)))
-
     check = rate_check(model, qi, crops[: args.crops // 2])
     for r in check:
         print(f"q{r['quality']}: float {r['float_bpp']:.4f} bpp {r['float_psnr']:.2f} dB, integer "
               f"{r['int_bpp']:.4f} bpp ({(r['int_bpp'] / r['float_bpp'] - 1) * 100:+.2f} %) {r['int_psnr']:.2f} dB")
     digest = files_digest(out_dir)
+    if args.vectors:  # (with the weights they belong to: a new export needs new vectors)
+        args.vectors.write_text(json.dumps({"model": args.name, "weights_sha256": digest,
+                                            **test_vectors(model, qi, model.qualities // 2)}) + "\n")
     update_card(out_dir, {
         "name": args.name,
         "modality": "image",

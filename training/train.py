@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from lcodec_train.hyperprior import (GAIN_KEYS, MSE_LAMBDAS, MSSSIM_LAMBDAS, Hyperprior, bits_per_image,  # noqa: E402
                                      extend_qualities, qualities_of, widen_transforms)
 from lcodec_train.channel import CHANNEL_MSE_LAMBDAS, CHANNEL_MSSSIM_LAMBDAS, ChannelModel, from_hyperprior  # noqa: E402
-from lcodec_train.from_models import weights_from_models  # noqa: E402
+from lcodec_train.from_models import complete_from_export, weights_from_models  # noqa: E402
 from lcodec_train.msssim import ms_ssim  # noqa: E402
 from lcodec_train.paths import CACHE_DIR, SEED_DIR, float_weights, fp16_weights, int8_weights  # noqa: E402
 
@@ -220,7 +220,7 @@ def main() -> None:
         # left in SEED_DIR (~/.cache/lcodec-train/weights/), else from the export in models/
         # itself (a fresh machine: only the optimizer state is lost).
         seed = SEED_DIR / f"{args.model}.fp16.pt"
-        if channel:  # a seed in training/weights/ (not committed: over 8 MiB), else the hyperprior it grows from
+        if channel:  # the committed seed in training/weights/ (seed_weights.py), else the hyperprior it grows from
             seed = REPO / "training/weights" / f"{args.model}.pt"
         exported = REPO / "models" / args.model
         if channel and not seed.exists():
@@ -236,6 +236,8 @@ def main() -> None:
                   "symbol above their entropy", flush=True)
         if init:
             weights = float_weights(state["model"] if "model" in state else state)
+            if "export" in state:  # a seed of what its export lacks: the transforms come from models/
+                weights = complete_from_export(weights, state["export"], REPO)
             # Weights of this same model (a seed file, an export, or --weights-out of another run)
             # carry their step count (and their lambdas) on; weights of another model start anew.
             same = state.get("model_name", args.model if init == seed else None) == args.model

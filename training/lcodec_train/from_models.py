@@ -141,4 +141,31 @@ def weights_from_models(model_dir: Path) -> tuple[dict[str, torch.Tensor], dict]
     return state, facts
 
 
-__all__ = ["weights_from_models"]
+def exported_float_weights(model_dir: Path) -> dict[str, torch.Tensor]:
+    """The float parameters an image model's export holds (fp16 storage: exact to fp16): g_a and
+    h_a ('seq.*' initializers), g_s (and, for the channel model, the latent residual prediction
+    `lrp` beside it, whose initializers keep their own names)."""
+    out = {}
+    for name in ("g_a", "h_a", "g_s"):
+        for key, arr in _initializers(model_dir / f"{name}.onnx").items():
+            key = key.removesuffix("_fp16")
+            if key.startswith("seq."):
+                key = f"{name}.{key[len('seq.'):]}"
+            if key.startswith(("g_a.", "h_a.", "g_s.", "lrp.")):
+                out[key] = torch.from_numpy(arr.astype(np.float32))
+    return out
+
+
+def complete_from_export(weights: dict[str, torch.Tensor], export: dict, repo: Path) -> dict[str, torch.Tensor]:
+    """A seed that keeps only what its export lacks (seed_weights.py): the rest of the weights
+    from that export in models/, which must be the one the seed was written beside."""
+    model_dir = repo / export["dir"]
+    card = json.loads((model_dir / "card.json").read_text())
+    if card.get("weights_sha256") != export["weights_sha256"]:
+        raise SystemExit(f"the seed was written beside another export of {model_dir.name} "
+                         f"(weights {export['weights_sha256'][:12]}, installed {str(card.get('weights_sha256'))[:12]}): "
+                         "write the seed again with training/seed_weights.py after each export")
+    return {**exported_float_weights(model_dir), **weights}
+
+
+__all__ = ["complete_from_export", "exported_float_weights", "weights_from_models"]
