@@ -92,7 +92,7 @@ async function main(): Promise<void> {
   const alpha = Uint8Array.from({ length: 64 * 64 }, (_, i) => ((i % 64) * 4 + Math.floor(i / 64)) & 255);
   const rgba: Picture = { ...rgb, alpha };
   const wide = await crop(40, 200, 96, 64);
-  for (const [model, qs] of [['hyperprior-mse', [3, 9]], ['hyperprior-msssim', [0, 8]]] as const) {
+  for (const [model, qs] of [['hyperprior-mse', [3, 9]], ['hyperprior-msssim', [0, 8]], ['channel-mse', [2, 10]]] as const) {
     const codec = loadModel(model) as LearnedImageCodec;
     const a = await codec.encode(rgba, qs[0]);
     await add(`${model}-rgba-q${qs[0]}.lc`, model, qs[0], a, codec, { alpha_sha256: sha(alpha), decoded: { width: 64, height: 64 } });

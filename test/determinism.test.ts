@@ -6,8 +6,10 @@
 import path from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { ImageChannelModel } from '../codecs/image/channel.js';
 import type { LearnedImageCodec } from '../codecs/image/index.js';
 import { tileGrid, type ImageHyperpriorModel, type TileLatents } from '../codecs/image/hyperprior.js';
+import { latentsDigest } from '../codecs/learned/hyperprior.js';
 import { quantizeZ } from '../codecs/learned/quantize.js';
 import type { RgbImage } from '../src/media.js';
 import { readContainer } from '../src/container/index.js';
@@ -156,4 +158,33 @@ describe('probability decisions ignore float outputs', () => {
     for (let i = 0; i < out1.data.length; i++) worst = Math.max(worst, Math.abs(out1.data[i]! - out2.data[i]!));
     expect(worst).toBeLessThanOrEqual(1); // float noise in ŷ stays float noise in pixels
   });
+});
+
+describe('channel-mse: deterministic decoding across runtime settings', () => {
+  // The slice networks read ŷ of the slices before them: an exact ŷ (float64 symbols + means
+  // from integer accumulators) is what keeps every later slice's tables exact too.
+  const channelFor = (r: RuntimeOptions): LearnedImageCodec => loadModel('channel-mse', r) as LearnedImageCodec;
+
+  it('decodes bit-exact ẑ, table indexes, symbols and means, and the latents its encoder coded', async () => {
+    const encoder = channelFor(RUNTIMES['2 threads, all optimizations']!);
+    const bytes = await encoder.encode(img, 6, { tile: TILE });
+    const model = encoder.model as ImageChannelModel;
+    const coded = [];
+    for (const t of tileGrid(img.width, img.height, TILE)) coded.push((await model.codeTile(img, t, 6)).latents);
+    const want = latentsDigest(coded);
+    const decoded = [];
+    for (const [name, runtime] of Object.entries(RUNTIMES)) {
+      const codec = channelFor(runtime);
+      const blocks = await codec.decodeSymbols(bytes);
+      expect(blocks).toHaveLength(4);
+      expect(latentsDigest(blocks), name).toEqual(want);
+      decoded.push(await codec.decode(bytes));
+    }
+    // g_s is float: pixels at most 1 level apart between runtime settings.
+    for (const d of decoded.slice(1)) {
+      let worst = 0;
+      for (let i = 0; i < d.data.length; i++) worst = Math.max(worst, Math.abs(d.data[i]! - decoded[0]!.data[i]!));
+      expect(worst).toBeLessThanOrEqual(1);
+    }
+  }, 120_000);
 });
