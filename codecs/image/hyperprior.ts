@@ -18,8 +18,8 @@ import type { InferenceEngine } from '../../src/runtime/engine.js';
 import type { AnyLatents, HyperLatents, LatentStreams } from '../learned/hyperprior.js';
 import { IntegerHyperSynthesis } from '../learned/integer-hs.js';
 import { dequantize, quantizeZ, scaleChannels } from '../learned/quantize.js';
-import type { ImageBundle } from './bundle.js';
-import type { HyperpriorGraph, LearnedModelFiles } from '../learned/model-files.js';
+import type { ImageBundle, ModelFiles } from './bundle.js';
+import type { HyperpriorGraph } from '../learned/model-files-core.js';
 import { TiledImageModel, fromPlanar, tileDims, type Rect } from './tiled.js';
 
 export { TILE, checkTile, tileDims, tileGrid, type ImagePayload, type Rect } from './tiled.js';
@@ -35,7 +35,7 @@ export class ImageHyperpriorModel extends TiledImageModel<ImageBundle, Hyperprio
   readonly sectionsPerTile = 2;
   private readonly hs: IntegerHyperSynthesis;
 
-  constructor(name: string, files: LearnedModelFiles<ImageBundle, HyperpriorGraph>, engine: InferenceEngine) {
+  constructor(name: string, files: ModelFiles, engine: InferenceEngine) {
     super(name, files, engine);
     const b = files.bundle;
     this.hs = new IntegerHyperSynthesis(b.h_s_int, b.izgain, files.graph('h_s_int'), engine);

@@ -15,7 +15,7 @@ import { MAX_IMAGE_PIXELS, type RgbImage } from '../../src/media.js';
 import type { EngineInput, InferenceEngine } from '../../src/runtime/engine.js';
 import { HyperpriorCoder, checkQuality, type AnyLatents, type ZShape } from '../learned/hyperprior.js';
 import { LatentCoder } from '../learned/latent-coder.js';
-import type { LatentBundle, LearnedModelFiles } from '../learned/model-files.js';
+import type { LatentBundle, LearnedModelFiles } from '../learned/model-files-core.js';
 import { scaleChannels } from '../learned/quantize.js';
 
 /** Default tile edge: independent tiles of at most TILE × TILE pixels bound memory. */

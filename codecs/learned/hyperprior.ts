@@ -13,10 +13,9 @@
  *
  * Also here: the quality check and the `.lc` header check all learned codecs make.
  */
-import type { Container } from '../../src/container/index.js';
+import { CorruptFileError, type Container } from '../../src/container/index.js';
 import { Sha256 } from '../../src/container/sha256.js';
 import { oneOf, type ErrorClass } from '../../src/check.js';
-import { CorruptFileError } from '../../src/container/index.js';
 import { InputError } from '../../src/errors.js';
 import type { Modality } from '../../src/media.js';
 import { LatentCoder } from './latent-coder.js';
