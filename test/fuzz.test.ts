@@ -103,7 +103,7 @@ for (const target of Object.values(FUZZ_TARGETS) as FuzzTarget[]) {
     });
 
     it('through the CLI: exit 2 with one line and no output for damaged files; exit 0 with an output for intact ones', async () => {
-      const d = path.join(dir, target.modality);
+      const d = path.join(dir, `${target.modality}-${target.model}`); // two image targets: one folder each
       await mkdir(d);
       const first = samples()[0]!.bytes;
       const cliCases: { bytes: Uint8Array; code: number }[] = [
