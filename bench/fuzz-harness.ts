@@ -190,68 +190,77 @@ async function decodeAudioToWavChecked(bytes: Uint8Array, info: FileInfo): Promi
   return summary;
 }
 
-/** The audio model's rate and frame size, for the bomb below (checked against the model in samples()). */
+/** The audio models' rate, for the bomb below (checked against the model in samples()). */
 const AUDIO_MODEL_RATE = 24000;
-const AUDIO_HOP = 320;
 
-export const AUDIO_TARGET: FuzzTarget = {
-  modality: 'audio',
-  model: 'audio-hyperprior',
-  shapeFields: ['sampleRate', 'channels', 'samples', 'chunkFrames', 'channelCoding', 'highband'],
-  sizeFields: [2, 3],
-  fastCases: 300,
-  async samples() {
-    const codec = loadModel(this.model) as LearnedAudioCodec;
-    const m = codec.model;
-    if (m.sampleRate !== AUDIO_MODEL_RATE || m.hop !== AUDIO_HOP) throw new Error('fuzz-harness: the audio model changed its rate or hop; update AUDIO_TARGET');
-    /** Codes `audio` at `quality`, `chunkFrames` latent frames per chunk (more chunks: more sections to swap). */
-    const code = async (audio: Audio, quality: number, chunkFrames?: number): Promise<Uint8Array> => {
-      const pcm = audio.sampleRate === m.sampleRate ? audio : await resample(audio, m.sampleRate);
-      const n = audio.channels[0]!.length;
-      async function* once(): AsyncGenerator<Audio> {
-        yield pcm;
+/**
+ * The target of a learned audio model with latent frames of `hop` samples (checked against the
+ * model in samples()) and `extra` frames beyond the hops a signal spans: audio-hyperprior (hop
+ * 320, none) and audio-mdct (hop 480, one: its frames overlap by half).
+ */
+function audioTarget(model: string, hop: number, extra: number): FuzzTarget {
+  return {
+    modality: 'audio',
+    model,
+    shapeFields: ['sampleRate', 'channels', 'samples', 'chunkFrames', 'channelCoding', 'highband'],
+    sizeFields: [2, 3],
+    fastCases: 300,
+    async samples() {
+      const codec = loadModel(this.model) as LearnedAudioCodec;
+      const m = codec.model;
+      if (m.sampleRate !== AUDIO_MODEL_RATE || m.hop !== hop) throw new Error(`fuzz-harness: ${model} changed its rate or hop; update its target`);
+      /** Codes `audio` at `quality`, `chunkFrames` latent frames per chunk (more chunks: more sections to swap). */
+      const code = async (audio: Audio, quality: number, chunkFrames?: number): Promise<Uint8Array> => {
+        const pcm = audio.sampleRate === m.sampleRate ? audio : await resample(audio, m.sampleRate);
+        const n = audio.channels[0]!.length;
+        async function* once(): AsyncGenerator<Audio> {
+          yield pcm;
+        }
+        return codec.encodeStream(once(), { sampleRate: audio.sampleRate, channels: audio.channels.length, samples: () => n }, quality, { chunkFrames });
+      };
+      return [
+        { name: 'mono-24k-q0', bytes: await code(testSignal(24000, 1, 0.3, 1), 0) },
+        { name: 'stereo-44k-q1', bytes: await code(testSignal(44100, 2, 0.25, 2), 1) },
+        { name: 'mono-8k-q2', bytes: await code(testSignal(8000, 1, 0.4, 3), 2) },
+        { name: 'stereo-24k-q2-2-chunks', bytes: await code(testSignal(24000, 2, 0.5, 4), 2, 20) },
+        { name: 'mono-16k-q1-3-chunks', bytes: await code(testSignal(16000, 1, 0.3, 5), 1, 8) },
+        { name: '3ch-48k-q0', bytes: await code(testSignal(48000, 3, 0.2, 6), 0) },
+      ];
+    },
+    async decode(bytes) {
+      const info = inspect(bytes);
+      // Files of odd length take the path of `lcodec decode` (chunk by chunk into a WAV file),
+      // the others the library's in-memory decode.
+      if (bytes.length % 2 === 1) return decodeAudioToWavChecked(bytes, info);
+      const media = await decode(bytes);
+      if (media.modality !== 'audio') throw new Error(`decoded ${media.modality} from an audio file`);
+      const a = media.audio;
+      if (a.sampleRate !== info.sampleRate || a.channels.length !== info.channels || a.channels.some((c) => c.length !== info.samples)) {
+        throw new Error(
+          `decoded audio ${a.channels.length} ch × ${a.channels[0]?.length} samples at ${a.sampleRate} Hz does not match its header ` +
+            `${info.channels} ch × ${info.samples} at ${info.sampleRate} Hz`,
+        );
       }
-      return codec.encodeStream(once(), { sampleRate: audio.sampleRate, channels: audio.channels.length, samples: () => n }, quality, { chunkFrames });
-    };
-    return [
-      { name: 'mono-24k-q0', bytes: await code(testSignal(24000, 1, 0.3, 1), 0) },
-      { name: 'stereo-44k-q1', bytes: await code(testSignal(44100, 2, 0.25, 2), 1) },
-      { name: 'mono-8k-q2', bytes: await code(testSignal(8000, 1, 0.4, 3), 2) },
-      { name: 'stereo-24k-q2-2-chunks', bytes: await code(testSignal(24000, 2, 0.5, 4), 2, 20) },
-      { name: 'mono-16k-q1-3-chunks', bytes: await code(testSignal(16000, 1, 0.3, 5), 1, 8) },
-      { name: '3ch-48k-q0', bytes: await code(testSignal(48000, 3, 0.2, 6), 0) },
-    ];
-  },
-  async decode(bytes) {
-    const info = inspect(bytes);
-    // Files of odd length take the path of `lcodec decode` (chunk by chunk into a WAV file),
-    // the others the library's in-memory decode.
-    if (bytes.length % 2 === 1) return decodeAudioToWavChecked(bytes, info);
-    const media = await decode(bytes);
-    if (media.modality !== 'audio') throw new Error(`decoded ${media.modality} from an audio file`);
-    const a = media.audio;
-    if (a.sampleRate !== info.sampleRate || a.channels.length !== info.channels || a.channels.some((c) => c.length !== info.samples)) {
-      throw new Error(
-        `decoded audio ${a.channels.length} ch × ${a.channels[0]?.length} samples at ${a.sampleRate} Hz does not match its header ` +
-          `${info.channels} ch × ${info.samples} at ${info.sampleRate} Hz`,
-      );
-    }
-    return `${a.channels.length} ch × ${info.samples} samples at ${a.sampleRate} Hz`;
-  },
-  bomb(f, r) {
-    // A long declared signal (up to ~4 days) whose every chunk is a stub: the decoder must
-    // refuse it before allocating the output or running the model on a huge chunk.
-    const chunks = pick(r, [64, 1024, 16384]);
-    const chunkFrames = pick(r, [600, 4096, 65536]);
-    const rate = f.shape[0] ?? AUDIO_MODEL_RATE;
-    const channels = f.shape[1] ?? 1;
-    const n = chunks * chunkFrames * AUDIO_HOP - AUDIO_HOP / 2; // model-rate samples: exactly `chunks` chunks
-    f.shape[2] = Math.round((n * rate) / AUDIO_MODEL_RATE);
-    f.shape[3] = chunkFrames;
-    stubSections(f, r, Math.min(2 * chunks * channels, 1 << 16));
-    return `${f.shape[2]} samples at ${rate} Hz in ${chunks} chunks of ${chunkFrames} frames, ${f.sections.length} short sections`;
-  },
-};
+      return `${a.channels.length} ch × ${info.samples} samples at ${a.sampleRate} Hz`;
+    },
+    bomb(f, r) {
+      // A long declared signal (up to ~4 days) whose every chunk is a stub: the decoder must
+      // refuse it before allocating the output or running the model on a huge chunk.
+      const chunks = pick(r, [64, 1024, 16384]);
+      const chunkFrames = pick(r, [600, 4096, 65536]);
+      const rate = f.shape[0] ?? AUDIO_MODEL_RATE;
+      const channels = f.shape[1] ?? 1;
+      const n = (chunks * chunkFrames - extra) * hop - hop / 2; // model-rate samples: exactly `chunks` chunks
+      f.shape[2] = Math.round((n * rate) / AUDIO_MODEL_RATE);
+      f.shape[3] = chunkFrames;
+      stubSections(f, r, Math.min(2 * chunks * channels, 1 << 16));
+      return `${f.shape[2]} samples at ${rate} Hz in ${chunks} chunks of ${chunkFrames} frames, ${f.sections.length} short sections`;
+    },
+  };
+}
+
+export const AUDIO_TARGET = audioTarget('audio-hyperprior', 320, 0);
+export const AUDIO_MDCT_TARGET = audioTarget('audio-mdct', 480, 1);
 
 /** The video model the video target codes its samples with (not necessarily in models/ yet: LCODEC_MODELS). */
 export const VIDEO_MODEL = 'video-sem';
@@ -356,6 +365,7 @@ export const FUZZ_TARGETS: Readonly<Record<string, FuzzTarget>> = {
   image: IMAGE_TARGET,
   'image-channel': CHANNEL_IMAGE_TARGET,
   audio: AUDIO_TARGET,
+  'audio-mdct': AUDIO_MDCT_TARGET,
   video: VIDEO_TARGET,
 };
 

@@ -1,9 +1,28 @@
 /**
- * The runtime bundle of a learned audio codec (models/<name>/bundle.json + ONNX graphs), as
- * written by training/export_audio.py.
+ * The runtime bundles of the learned audio codecs (models/<name>/bundle.json + ONNX graphs), as
+ * written by training/export_audio.py (learned transforms) and training/export_audio_mdct.py
+ * (a fixed MDCT with a learned entropy model).
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { InputError } from '../../src/errors.js';
 import { loadModelFiles, type HyperpriorBundle, type HyperpriorGraph, type LearnedModelFiles } from '../learned/model-files.js';
+
+/** What both audio bundles declare about their latent. */
+interface AudioArch {
+  /** Latent channels (y) and hyper-latent channels (z). */
+  M: number;
+  Nz: number;
+  transform: string;
+  /** The model's own sample rate; input at other rates is resampled to it. */
+  sample_rate: number;
+  /** Samples per latent frame. */
+  hop: number;
+  /** Latent frames per hyper-latent frame. */
+  z_stride: number;
+  /** Latent frames of context each side of a chunk for g_a and g_s (≥ their receptive field). */
+  context: number;
+}
 
 /**
  * Its integer hyper-synthesis (h_s_int) outputs 2 · M · z_stride channels: channel
@@ -12,33 +31,59 @@ import { loadModelFiles, type HyperpriorBundle, type HyperpriorGraph, type Learn
  */
 export interface AudioBundle extends HyperpriorBundle {
   format: 'lcodec-audio-hyperprior/1';
-  arch: {
-    /** Latent channels (y) and hyper-latent channels (z). */
-    M: number;
-    Nz: number;
-    transform: string;
-    /** The model's own sample rate; input at other rates is resampled to it. */
-    sample_rate: number;
-    /** Samples per latent frame. */
-    hop: number;
-    /** Latent frames per hyper-latent frame. */
-    z_stride: number;
-    /** Latent frames of context each side of a chunk for g_a and g_s (≥ their receptive field). */
-    context: number;
-  };
+  arch: AudioArch;
   /** The rate each quality was trained toward (kbit/s), ascending. */
   target_kbps: number[];
+}
+
+/**
+ * The MDCT codec's bundle: the latent is the MDCT frame (M = hop coefficients) times gain[q][c]
+ * = 1 / (step[q] · w[c]); only h_a and the integer h_s are graphs. Its h_s predicts no means
+ * (k_mu = c_mu = 0).
+ */
+export interface MdctBundle extends HyperpriorBundle {
+  format: 'lcodec-audio-mdct/1';
+  arch: AudioArch & { transform: 'mdct'; window: 'sine' };
+  /** The rate each quality was calibrated to (kbit/s), ascending. */
+  target_kbps: number[];
+  /** Encoder's dead zone θ: y is shrunk toward 0 by θ before rounding (symbols 0 for |y| < 0.5 + θ). */
+  deadzone: number;
+  /** Per quality: the noise filled into coefficients coded as 0, as a multiple of its expected spread. */
+  noise_fill: number[];
 }
 
 export type AudioGraph = HyperpriorGraph;
 
 export type AudioModelFiles = LearnedModelFiles<AudioBundle, AudioGraph>;
+export type MdctModelFiles = LearnedModelFiles<MdctBundle, 'h_a' | 'h_s_int'>;
+
+function checkIntegerHs(dir: string, b: HyperpriorBundle & { arch: AudioArch }): void {
+  const { M, z_stride: r } = b.arch;
+  if (b.h_s_int.k_mu.length !== M * r || b.h_s_int.thresholds.length !== M * r) {
+    throw new InputError(`model bundle in ${dir} is inconsistent (integer h_s has ${b.h_s_int.k_mu.length} mean channels, expected ${M * r})`);
+  }
+}
 
 export function loadAudioModelFiles(dir: string): AudioModelFiles {
-  return loadModelFiles(dir, 'lcodec-audio-hyperprior/1', (bundle: AudioBundle) => {
-    const { M, z_stride: r } = bundle.arch;
-    if (bundle.h_s_int.k_mu.length !== M * r || bundle.h_s_int.thresholds.length !== M * r) {
-      throw new InputError(`model bundle in ${dir} is inconsistent (integer h_s has ${bundle.h_s_int.k_mu.length} mean channels, expected ${M * r})`);
+  return loadModelFiles(dir, 'lcodec-audio-hyperprior/1', (b: AudioBundle) => checkIntegerHs(dir, b));
+}
+
+export function loadMdctModelFiles(dir: string): MdctModelFiles {
+  return loadModelFiles(dir, 'lcodec-audio-mdct/1', (b: MdctBundle) => {
+    checkIntegerHs(dir, b);
+    const Q = b.qualities;
+    if (b.arch.M !== b.arch.hop || b.noise_fill?.length !== Q || b.gain.length !== Q || !(b.deadzone >= 0 && b.deadzone < 0.5)) {
+      throw new InputError(`model bundle in ${dir} is inconsistent (MDCT geometry, gains, dead zone or noise fill)`);
     }
   });
+}
+
+/** The bundle format of the audio model in `dir` (which loader and model class it needs). */
+export function audioBundleFormat(dir: string): string {
+  try {
+    const head = readFileSync(join(dir, 'bundle.json'), 'utf8').slice(0, 200);
+    return /"format"\s*:\s*"([^"]+)"/.exec(head)?.[1] ?? '';
+  } catch (err) {
+    throw new InputError(`cannot load model from ${dir}: ${(err as Error).message}`);
+  }
 }

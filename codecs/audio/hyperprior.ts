@@ -15,30 +15,24 @@
  * file decodes bit-exactly in its symbols whatever the thread count, graph optimization or backend.
  */
 import { getSession, nodeEngine, ort, run1, type RuntimeOptions } from '../../src/runtime/onnx.js';
-import { HyperpriorCoder, checkQuality, type HyperLatents, type LatentStreams, type ZShape } from '../learned/hyperprior.js';
+import { HyperpriorCoder, checkQuality, type HyperLatents, type ZShape } from '../learned/hyperprior.js';
 import { IntegerHyperSynthesis } from '../learned/integer-hs.js';
 import { LatentCoder } from '../learned/latent-coder.js';
 import { dequantize, quantizeZ, scaleChannels } from '../learned/quantize.js';
 import type { AudioGraph, AudioModelFiles } from './bundle.js';
+import { frameLayout, type AudioLatentModel, type ChunkStreams } from './model.js';
 
 /** Latent frames per chunk: 600 frames = 8 s at 24 kHz with hop 320. */
 export const CHUNK_FRAMES = 600;
 
-export type ChunkStreams = LatentStreams;
+export type { ChunkStreams } from './model.js';
 
 /** The chunk layout of a signal of `samples` samples: latent frames per chunk (each a multiple of z_stride). */
 export function chunkLayout(samples: number, hop: number, zStride: number, chunkFrames = CHUNK_FRAMES): number[] {
-  if (chunkFrames % zStride !== 0) throw new RangeError(`chunk of ${chunkFrames} frames is not a multiple of ${zStride}`);
-  const total = Math.max(1, Math.ceil(samples / hop));
-  const out: number[] = [];
-  for (let start = 0; start < total; start += chunkFrames) {
-    const f = Math.min(chunkFrames, total - start);
-    out.push(Math.ceil(f / zStride) * zStride);
-  }
-  return out;
+  return frameLayout(Math.max(1, Math.ceil(samples / hop)), zStride, chunkFrames);
 }
 
-export class AudioHyperpriorModel {
+export class AudioHyperpriorModel implements AudioLatentModel {
   readonly qualities: readonly number[];
   readonly sampleRate: number;
   readonly hop: number;
@@ -65,6 +59,11 @@ export class AudioHyperpriorModel {
 
   checkQuality(quality: number): void {
     checkQuality(this.name, quality, this.qualities);
+  }
+
+  /** One latent frame per hop, the last one partly past the end. */
+  frames(samples: number): number {
+    return Math.max(1, Math.ceil(samples / this.hop));
   }
 
   /** The z grid of a chunk of `frames` latent frames. */

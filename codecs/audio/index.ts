@@ -17,9 +17,11 @@ import type { RuntimeOptions } from '../../src/runtime/onnx.js';
 import type { Audio } from '../../src/media.js';
 import type { AudioCodec } from '../types.js';
 import { checkHeader, type HyperLatents } from '../learned/hyperprior.js';
-import { loadAudioModelFiles } from './bundle.js';
+import { audioBundleFormat, loadAudioModelFiles, loadMdctModelFiles } from './bundle.js';
 import { decodeLevels, encodeLevels, HighbandAnalyser, highbandFrames, highbandLayout, HighbandSynthesiser, type HighbandLayout } from './highband.js';
-import { AudioHyperpriorModel, CHUNK_FRAMES, chunkLayout, type ChunkStreams } from './hyperprior.js';
+import { AudioHyperpriorModel, CHUNK_FRAMES } from './hyperprior.js';
+import { AudioMdctModel } from './mdct-model.js';
+import { frameLayout, type AudioLatentModel, type ChunkStreams } from './model.js';
 
 /** How channels are coded: each one as it is, or a stereo pair as mid and side. */
 export const CHANNEL_CODING = { independent: 0, midSide: 1 } as const;
@@ -164,11 +166,19 @@ export interface EncodeProgress {
 export class LearnedAudioCodec implements AudioCodec {
   readonly modality = 'audio' as const;
   readonly qualities: readonly number[];
-  readonly model: AudioHyperpriorModel;
+  readonly model: AudioLatentModel;
 
+  /** The model in `dir`: learned transforms (audio-hyperprior) or the MDCT codec (audio-mdct), by its bundle's format. */
   constructor(readonly name: string, dir: string, runtime: RuntimeOptions = {}) {
-    this.model = new AudioHyperpriorModel(name, loadAudioModelFiles(dir), runtime);
+    this.model = audioBundleFormat(dir) === 'lcodec-audio-mdct/1'
+      ? new AudioMdctModel(name, loadMdctModelFiles(dir), runtime)
+      : new AudioHyperpriorModel(name, loadAudioModelFiles(dir), runtime);
     this.qualities = this.model.qualities;
+  }
+
+  /** Latent frames per chunk of a signal of `samples` samples at the model's rate. */
+  private layout(samples: number, chunkFrames: number): number[] {
+    return frameLayout(this.model.frames(samples), this.model.zStride, chunkFrames);
   }
 
   /** Encodes decoded PCM (any rate and channel count). */
@@ -274,7 +284,7 @@ export class LearnedAudioCodec implements AudioCodec {
     const n = modelRateSamples(samples, info.sampleRate, m.sampleRate);
     if (n !== buf.end) throw new Error(`encodeStream: got ${buf.end} samples at ${m.sampleRate} Hz, expected ${n}`);
     if (samples === 0) throw new InputError('audio has no samples');
-    const layout = chunkLayout(n, hop, m.zStride, F);
+    const layout = this.layout(n, F);
     while (k < layout.length) await codeChunk(layout[k]!);
     const highband = opts.highband?.();
     if (highband) sections.push(...highband.sections());
@@ -341,10 +351,10 @@ export class LearnedAudioCodec implements AudioCodec {
     const { info, quality, streams } = this.parse(bytes);
     const m = this.model;
     const n = modelRateSamples(info.samples, info.sampleRate, m.sampleRate);
-    const layout = chunkLayout(n, m.hop, m.zStride, info.chunkFrames);
+    const layout = this.layout(n, info.chunkFrames);
     type Latent = { yHat: Float32Array; frames: number };
     const latent = async (k: number, c: number): Promise<Latent> =>
-      ({ yHat: (await m.decodeLatent(streams[k]![c]!, layout[k]!, quality)).yHat, frames: layout[k]! });
+      ({ yHat: (await m.decodeLatent(streams[k]![c]!, layout[k]!, quality, { frame: k * info.chunkFrames, channel: c })).yHat, frames: layout[k]! });
     // Latents of chunk k − 1, k and k + 1 per channel: g_s of chunk k reads its neighbours' borders.
     const prev: (Latent | undefined)[] = new Array(info.channels).fill(undefined);
     const cur: Latent[] = [];
@@ -371,11 +381,11 @@ export class LearnedAudioCodec implements AudioCodec {
   async decodeSymbols(bytes: Uint8Array): Promise<HyperLatents[]> {
     const { info, quality, streams } = this.parse(bytes);
     const m = this.model;
-    const layout = chunkLayout(modelRateSamples(info.samples, info.sampleRate, m.sampleRate), m.hop, m.zStride, info.chunkFrames);
+    const layout = this.layout(modelRateSamples(info.samples, info.sampleRate, m.sampleRate), info.chunkFrames);
     const out: HyperLatents[] = [];
     for (let k = 0; k < layout.length; k++) {
       for (let c = 0; c < info.channels; c++) {
-        const { zHat, index, mu, symbols } = await m.decodeLatent(streams[k]![c]!, layout[k]!, quality);
+        const { zHat, index, mu, symbols } = await m.decodeLatent(streams[k]![c]!, layout[k]!, quality, { frame: k * info.chunkFrames, channel: c });
         out.push({ zHat, index, mu, symbols });
       }
     }
@@ -405,12 +415,12 @@ export class LearnedAudioCodec implements AudioCodec {
     if (hasHighband !== 0 && (hasHighband !== 1 || !hbLayout)) throw new CorruptFileError(`corrupt .lc file (high band ${hasHighband} at ${sampleRate} Hz)`);
     const n = modelRateSamples(samples, sampleRate, this.model.sampleRate);
     // Counted before the layout is built: a huge declared length must not build a huge array.
-    const chunks = Math.ceil(Math.max(1, Math.ceil(n / this.model.hop)) / chunkFrames);
+    const chunks = Math.ceil(this.model.frames(n) / chunkFrames);
     const expected = chunks * channels * 2 + (hasHighband ? channels : 0);
     if (c.sections.length !== expected) {
       throw new CorruptFileError(`corrupt .lc file (expected ${expected} sections, found ${c.sections.length})`);
     }
-    const layout = chunkLayout(n, this.model.hop, this.model.zStride, chunkFrames);
+    const layout = this.layout(n, chunkFrames);
     const streams: ChunkStreams[][] = [];
     for (let k = 0; k < chunks; k++) {
       // Every chunk's z stream must be long enough for the frames the header gives it: a long

@@ -1,0 +1,142 @@
+/**
+ * The MDCT audio codec, one mono signal at the model's rate: a fixed MDCT (mdct.ts) whose
+ * scaled, rounded coefficients are the latent, coded under a learned mean-scale hyperprior;
+ * the decoder rebuilds the waveform by the inverse MDCT.
+ *
+ * Glossary: X the MDCT frames (hop N coefficients each), gain[q][c] = 1 / (step[q] · w[c]) the
+ * perceptual step of quality q and coefficient c, y = X · gain the latent, ŷ its symbols
+ * (round after a dead zone), z the hyper-latent (h_a of log(|y| + 0.01), y before the dead
+ * zone: the levels far below a step tell the fill), σ the scale the integer
+ * h_s predicts for each symbol (its mean is 0), f the log spread it predicts for the
+ * coefficients coded as 0 (in the half of its output other models use for means).
+ *
+ * Noise filling: a coefficient coded as 0 is rebuilt as deterministic pseudo-random noise (a hash
+ * of its frame, channel and index) of spread exp(f) · noise_fill[q] (at most the dead zone's
+ * half width): at low rates whole bands quantize to zero, and without it they would go silent
+ * (the mel distance sees that), while the coded coefficients keep the waveform. f comes from
+ * the same integers as the table indexes, so the filled noise is the same on every machine up
+ * to float rounding.
+ *
+ * Frame t covers samples [(t − 1) N, (t + 1) N), so a signal of n samples takes ⌈n / N⌉ + 1
+ * frames; a chunk reads one frame of signal either side (context 1) and its synthesis needs the
+ * next chunk's first frame.
+ */
+import { getSession, nodeEngine, ort, run1, type RuntimeOptions } from '../../src/runtime/onnx.js';
+import { HyperpriorCoder, checkQuality, type HyperLatents, type ZShape } from '../learned/hyperprior.js';
+import { IntegerHyperSynthesis } from '../learned/integer-hs.js';
+import { LatentCoder } from '../learned/latent-coder.js';
+import { quantizeZ, scaleChannels } from '../learned/quantize.js';
+import type { MdctModelFiles } from './bundle.js';
+import { Mdct } from './mdct.js';
+import type { AudioLatentModel, ChunkStreams, LatentPlace } from './model.js';
+
+/** Uniform in [−1, 1) from a frame, a channel and a coefficient: the same everywhere. */
+export function noiseValue(frame: number, channel: number, k: number): number {
+  let h = Math.imul(frame ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(channel + 1, 0xc2b2ae35) ^ Math.imul(k + 1, 0x27d4eb2f);
+  h ^= h >>> 15;
+  h = Math.imul(h, 0x2c1b3c6d);
+  h ^= h >>> 12;
+  h = Math.imul(h, 0x297a2d39);
+  h ^= h >>> 15;
+  return (h >>> 0) / 2 ** 31 - 1;
+}
+
+export class AudioMdctModel implements AudioLatentModel {
+  readonly qualities: readonly number[];
+  readonly sampleRate: number;
+  readonly hop: number;
+  readonly zStride: number;
+  readonly context = 1;
+  private readonly mdct: Mdct;
+  private readonly coder: HyperpriorCoder;
+  private readonly hs: IntegerHyperSynthesis;
+
+  constructor(readonly name: string, readonly files: MdctModelFiles, readonly runtime: RuntimeOptions = {}) {
+    const b = files.bundle;
+    this.qualities = Array.from({ length: b.qualities }, (_, i) => i);
+    this.sampleRate = b.arch.sample_rate;
+    this.hop = b.arch.hop;
+    this.zStride = b.arch.z_stride;
+    this.mdct = new Mdct(this.hop);
+    this.coder = new HyperpriorCoder(new LatentCoder(b));
+    this.hs = new IntegerHyperSynthesis(b.h_s_int, b.izgain, files.graph('h_s_int'), nodeEngine(runtime), this.zStride);
+  }
+
+  checkQuality(quality: number): void {
+    checkQuality(this.name, quality, this.qualities);
+  }
+
+  frames(samples: number): number {
+    return Math.ceil(samples / this.hop) + 1;
+  }
+
+  private zShape(frames: number): ZShape {
+    return { channels: this.files.bundle.arch.Nz, positions: frames / this.zStride };
+  }
+
+  minZStreamBytes(frames: number): number {
+    return this.coder.minZBytes(this.zShape(frames));
+  }
+
+  /**
+   * `x` holds (frames + 2) · N samples, sample 0 being sample (first − 1) · N of the signal
+   * (the chunk with one frame of context either side), which is where the chunk's first frame
+   * starts. Returns y = X · gain[q] (before the dead zone), M × frames.
+   */
+  async analyse(x: Float32Array, frames: number, q: number): Promise<Float32Array> {
+    const n = this.hop;
+    if (x.length !== (frames + 2) * n) throw new RangeError(`analyse: expected ${(frames + 2) * n} samples, got ${x.length}`);
+    return scaleChannels(this.mdct.forward(x, frames), this.files.bundle.gain[q]!, frames);
+  }
+
+  /** h_a reads y; the coded symbols are round(y shrunk toward 0 by the dead zone θ). */
+  async encodeLatent(y: Float32Array, frames: number, q: number): Promise<ChunkStreams> {
+    const z = (await run1(await getSession(this.files.graph('h_a'), this.runtime), new ort.Tensor('float32', y, [1, this.hop, frames]))).data as Float32Array;
+    const zHat = quantizeZ(scaleChannels(Float64Array.from(z), this.files.bundle.zgain[q]!, frames / this.zStride));
+    const theta = this.files.bundle.deadzone;
+    const shrunk = y.map((v) => (v > theta ? v - theta : v < -theta ? v + theta : 0));
+    return (await this.coder.encode(shrunk, zHat, this.zShape(frames), async (zh) => (await this.hyperSynthesis(zh, q, frames / this.zStride)).params)).streams;
+  }
+
+  /** The chunk's symbols, and yHat: the coefficients, noise-filled where a symbol is 0. */
+  async decodeLatent(s: ChunkStreams, frames: number, q: number, at: LatentPlace): Promise<HyperLatents & { yHat: Float32Array }> {
+    let level: Float32Array = new Float32Array(0);
+    const latents = await this.coder.decode(s, this.zShape(frames), async (zh) => {
+      const r = await this.hyperSynthesis(zh, q, frames / this.zStride);
+      level = r.level;
+      return r.params;
+    });
+    const { symbols } = latents;
+    const b = this.files.bundle;
+    const igain = b.igain[q]!;
+    const fill = b.noise_fill[q]! * Math.sqrt(3); // uniform noise of unit variance
+    const cap = 0.5 + b.deadzone;
+    const yHat = new Float32Array(symbols.length);
+    for (let c = 0; c < this.hop; c++) {
+      const g = igain[c]!;
+      for (let t = 0; t < frames; t++) {
+        const i = c * frames + t;
+        const v = symbols[i]!;
+        yHat[i] = v !== 0 ? v * g : fill * Math.min(cap, Math.exp(Math.min(4, level[i]!))) * noiseValue(at.frame + t, at.channel, c) * g;
+      }
+    }
+    return { ...latents, yHat };
+  }
+
+  /** Samples [first · N, (first + frames) · N) from this chunk's frames and the next chunk's first. */
+  async synthesise(cur: Float32Array, frames: number, _prev?: { yHat: Float32Array; frames: number }, next?: { yHat: Float32Array; frames: number }): Promise<Float32Array> {
+    const n = this.hop;
+    const X = new Float32Array(n * (frames + 1));
+    for (let c = 0; c < n; c++) {
+      X.set(cur.subarray(c * frames, (c + 1) * frames), c * (frames + 1));
+      if (next) X[c * (frames + 1) + frames] = next.yHat[c * next.frames]!;
+    }
+    return this.mdct.inverse(X, frames + 1);
+  }
+
+  /** Integer h_s: the coder's parameters (zero means, scale indexes) and the fill level f. */
+  private async hyperSynthesis(zHat: Int32Array, q: number, zFrames: number): Promise<{ params: { mu: Float32Array; index: Int32Array }; level: Float32Array }> {
+    const { mu, index } = await this.hs.run(zHat, q, [1, this.files.bundle.arch.Nz, 1, zFrames], zFrames);
+    return { params: { mu: new Float32Array(mu.length), index }, level: mu };
+  }
+}
