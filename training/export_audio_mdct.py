@@ -160,7 +160,7 @@ def main() -> None:
                         "TDAC; the decoder rebuilds the waveform by the inverse MDCT): coefficients divided by a "
                         f"perceptual step (global step per quality times max(1, f / {SHAPE_F0:g} Hz) ** {args.alpha:g}), "
                         f"dead-zone rounding (theta {args.theta:g}), coded under a learned scale hyperprior "
-                        "(Balle et al. 2018; h_a over log(|y| + 0.01) before the dead zone, 12.5 Hz hyper-latent) with an integer "
+                        "(Balle et al. 2018; h_a over log(|y| + 1e-4) before the dead zone, 12.5 Hz hyper-latent) with an integer "
                         "hyper-synthesis for exact decoding (Balle et al. 2019); coefficients coded as 0 are "
                         "noise-filled with the spread the entropy model gives them; no neural synthesis, no GAN",
         "sample_rate": SAMPLE_RATE,

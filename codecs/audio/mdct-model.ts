@@ -5,7 +5,7 @@
  *
  * Glossary: X the MDCT frames (hop N coefficients each), gain[q][c] = 1 / (step[q] · w[c]) the
  * perceptual step of quality q and coefficient c, y = X · gain the latent, ŷ its symbols
- * (round after a dead zone), z the hyper-latent (h_a of log(|y| + 0.01), y before the dead
+ * (round after a dead zone), z the hyper-latent (h_a of log(|y| + 10⁻⁴), y before the dead
  * zone: the levels far below a step tell the fill), σ the scale the integer
  * h_s predicts for each symbol (its mean is 0), f the log spread it predicts for the
  * coefficients coded as 0 (in the half of its output other models use for means).

@@ -3,13 +3,13 @@
 Glossary: x waveform (24 kHz mono), X its MDCT frames (N coefficients per hop of N samples),
 w[c] the perceptual step shape per coefficient, step[q] the global step of quality q,
 y = X / (step[q] * w) the scaled latent (coefficients as channels, frames as time),
-z the hyper-latent (h_a of log(|y| + 0.01) before the dead zone, Z_STRIDE frames per z frame), sigma the scale the
+z the hyper-latent (h_a of log(|y| + 1e-4) before the dead zone, Z_STRIDE frames per z frame), sigma the scale the
 integer h_s predicts for each y element (the mean is 0: MDCT coefficients have no sign bias),
 f the log spread it predicts for y where y_hat = 0 (in the half of h_s's output that other
 models use for means): the decoder fills those coefficients with noise of that spread.
 
     x --MDCT--> X --/(step[q] w)--> y --deadzone, round--> y_hat (the coded integers)
-    log(|y| + 0.01) --h_a--> z --round--> z_hat --h_s--> (f, sigma) (sigma: Gaussian conditional of y_hat)
+    log(|y| + 1e-4) --h_a--> z --round--> z_hat --h_s--> (f, sigma) (sigma: Gaussian conditional of y_hat)
     y_hat * step[q] w (noise of spread exp(f) where y_hat = 0) --IMDCT--> x_hat
 
 The transform and the quantizer are fixed, so for a given step the distortion does not depend
@@ -156,7 +156,7 @@ class MdctHyperprior(nn.Module):
         return out
 
 
-LOG_FLOOR = 0.01  # in steps: h_a resolves levels down to a hundredth of a step
+LOG_FLOOR = 1e-4  # in steps: h_a resolves levels four decades below a step (the mel distance spans five)
 
 
 class LogAbs(nn.Module):
