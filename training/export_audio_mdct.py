@@ -88,7 +88,9 @@ def main() -> None:
     ap.add_argument("--alpha", type=float, default=0.5, help="step shape exponent: w = max(1, f / 1 kHz) ** alpha")
     ap.add_argument("--theta", type=float, default=0.15, help="encoder dead zone")
     ap.add_argument("--kbps", type=float, nargs="+", default=[6, 8, 11.5, 15.5, 20, 26, 32])
-    ap.add_argument("--fill", type=float, nargs="+", default=[0.8], help="noise fill factor (one, or one per quality)")
+    ap.add_argument("--steps", type=float, nargs="+", default=None,
+                    help="global steps, one per quality (descending), instead of calibrating them to --kbps")
+    ap.add_argument("--fill", type=float, nargs="+", default=[0.6], help="noise fill factor (one, or one per quality)")
     ap.add_argument("--note", default=None)
     args = ap.parse_args()
 
@@ -110,8 +112,12 @@ def main() -> None:
     for c in hold:
         n = min(len(c), int(HOLDOUT_SECONDS * SAMPLE_RATE)) // unit * unit
         segs.append(torch.from_numpy(c[:n].copy()).reshape(1, 1, -1))
-    targets = sorted(args.kbps)
-    steps = steps_for(model, segs, targets, args.alpha, args.theta)
+    if args.steps:
+        steps = args.steps
+        targets = [round(rate(model, segs, s, args.alpha, args.theta), 3) for s in steps]
+    else:
+        targets = sorted(args.kbps)
+        steps = steps_for(model, segs, targets, args.alpha, args.theta)
     for t, s in zip(targets, steps):
         print(f"{t:g} kbps: step {s:.5f}")
     fills = args.fill * len(targets) if len(args.fill) == 1 else args.fill
