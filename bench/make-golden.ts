@@ -3,14 +3,16 @@
  * golden.json, what each must decode to on any machine (digests of its latents; of the decoded
  * alpha plane and high-band levels, which are integer-exact). test/golden.test.ts decodes them.
  *
- *   npm run build && node dist/bench/make-golden.js
+ *   npm run build && node dist/bench/make-golden.js [--only <model>]
+ *
+ * --only remakes one model's files and keeps every other entry and file as it is.
  *
  * Run it again only when a model's weights or the format change on purpose (docs/DETERMINISM.md):
  * encoding runs float transforms, so a file encoded on another machine may differ in rare symbols,
  * which is why the files themselves are kept, not re-made by the test.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import type { LearnedAudioCodec } from '../codecs/audio/index.js';
@@ -78,9 +80,15 @@ async function clip(width: number, height: number, count: number): Promise<Video
 async function main(): Promise<void> {
   const dir = join(packageRoot(), 'test', 'golden');
   mkdirSync(dir, { recursive: true });
-  for (const f of readdirSync(dir)) if (f.endsWith('.lc') || f === 'golden.json') rmSync(join(dir, f));
-  const entries: GoldenEntry[] = [];
+  const k = process.argv.indexOf('--only');
+  const only = k > 0 ? process.argv[k + 1] : undefined;
+  const index = join(dir, 'golden.json');
+  const kept: GoldenEntry[] = only && existsSync(index) ? (JSON.parse(readFileSync(index, 'utf8')) as { files: GoldenEntry[] }).files.filter((e) => e.model !== only) : [];
+  const keep = new Set(kept.map((e) => e.file));
+  for (const f of readdirSync(dir)) if ((f.endsWith('.lc') && !keep.has(f)) || f === 'golden.json') rmSync(join(dir, f));
+  const entries: GoldenEntry[] = [...kept];
   const add = async (file: string, model: string, quality: number, bytes: Uint8Array, codec: { decodeSymbols(b: Uint8Array): Promise<import('../codecs/learned/hyperprior.js').AnyLatents[]> }, extra: Partial<GoldenEntry>): Promise<void> => {
+    if (only && model !== only) return;
     writeFileSync(join(dir, file), bytes);
     const blocks = await codec.decodeSymbols(bytes);
     const d = latentsDigest(blocks);
@@ -110,6 +118,19 @@ async function main(): Promise<void> {
     const hb = createHash('sha256');
     for (const l of levels) hb.update(new Uint8Array(l.buffer, l.byteOffset, l.byteLength));
     await add('audio-hyperprior-stereo48k-q4.lc', 'audio-hyperprior', 4, stereo, codec, { highband_sha256: hb.digest('hex'), decoded: { sampleRate: 48000, channels: 2, samples: 28800 } });
+  }
+
+  // The MDCT audio model: the same signals at other qualities (its noise fill reads the decoded
+  // fill levels, which come from the same integers as the table indexes).
+  {
+    const codec = loadModel('audio-mdct') as LearnedAudioCodec;
+    const mono = await codec.encode(sweep(24000, 1, 1), 2);
+    await add('audio-mdct-mono-q2.lc', 'audio-mdct', 2, mono, codec, { decoded: { sampleRate: 24000, channels: 1, samples: 24000 } });
+    const stereo = await codec.encode(sweep(48000, 0.6, 2), 6);
+    const levels = codec.parse(stereo).highband!.levels;
+    const hb = createHash('sha256');
+    for (const l of levels) hb.update(new Uint8Array(l.buffer, l.byteOffset, l.byteLength));
+    await add('audio-mdct-stereo48k-q6.lc', 'audio-mdct', 6, stereo, codec, { highband_sha256: hb.digest('hex'), decoded: { sampleRate: 48000, channels: 2, samples: 28800 } });
   }
 
   // Video: I P I at 64×64; I P P at 96×64 in two tiles.
