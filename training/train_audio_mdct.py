@@ -32,6 +32,8 @@ from lcodec_train.mdct import N, SAMPLE_RATE, Z_STRIDE, MdctHyperprior, bits, de
 from lcodec_train.paths import CACHE_DIR  # noqa: E402
 from train_audio import HOLDOUT_SECONDS, Batcher, atomic_save, load_clips  # noqa: E402
 
+# fp16 weights of a training step (with its step count), committed so a fresh machine resumes there.
+SEED = Path(__file__).resolve().parent / "weights/audio-mdct.pt"
 ARCH = {"Nz": 32, "Ch": 192, "Ha": 192}
 STEP_RANGE = (0.004, 0.4)
 ALPHA_RANGE = (0.0, 1.0)
@@ -73,7 +75,8 @@ def main() -> None:
     ap.add_argument("--model", default="audio-mdct")
     ap.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared/data/audio/train")
     ap.add_argument("--ckpt-dir", type=Path, default=None)
-    ap.add_argument("--init-from", type=Path, default=None, help="start from these weights when there is no checkpoint")
+    ap.add_argument("--init-from", type=Path, default=SEED if SEED.exists() else None,
+                    help="start from these weights when there is no checkpoint (default: the committed seed)")
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--frames", type=int, default=64, help="MDCT frames per segment (a multiple of Z_STRIDE)")
     ap.add_argument("--lr", type=float, default=1e-3)
@@ -109,7 +112,8 @@ def main() -> None:
         print(f"resumed {ckpt_path} at step {step} ({trained_s / 3600:.2f} h trained)", flush=True)
     elif init is not None:
         model.load_state_dict({k: v.float() for k, v in init["model"].items()})
-        print(f"initialized from {args.init_from}", flush=True)
+        step, trained_s = init.get("step", 0), init.get("trained_s", 0.0)
+        print(f"initialized from {args.init_from} (step {step})", flush=True)
     for g in opt.param_groups:
         g["lr"] = args.lr
 
