@@ -15,6 +15,7 @@ import { loadImageModelFiles } from './image/model-files.js';
 import { LearnedImageCodec } from './image/index.js';
 import type { Codec } from './types.js';
 import { LearnedVideoCodec, type VideoCodecOptions } from './video/index.js';
+import { MotionCompensatedVideoCodec, type McCard } from './video/mc.js';
 
 export interface ModelCard {
   name: string;
@@ -93,9 +94,21 @@ export function loadModel(name: string, runtime: RuntimeOptions = {}, video: Vid
       codec = new LearnedAudioCodec(name, dir, runtime);
       break;
     case 'video':
-      codec = new LearnedVideoCodec(name, dir, runtime, video);
+      codec = typeof model.card.base_image_model === 'string' ? motionCompensated(model.card, runtime, video) : new LearnedVideoCodec(name, dir, runtime, video);
       break;
   }
   loaded.set(key, codec);
   return codec;
+}
+
+/**
+ * A video model built on an installed image model (its card names `base_image_model`): the
+ * image codec of that name is loaded as any other, and its model files and sessions shared.
+ */
+function motionCompensated(card: ModelCard, runtime: RuntimeOptions, video: VideoCodecOptions): MotionCompensatedVideoCodec {
+  const base = loadModel(card.base_image_model as string, runtime);
+  if (!(base instanceof LearnedImageCodec)) throw new InputError(`model ${card.name}: base model ${String(card.base_image_model)} is not a learned image model`);
+  const baseCard = listModels().find((m) => m.name === base.name);
+  if (card.weights_sha256 !== baseCard?.weights_sha256) throw new InputError(`model ${card.name}: weights_sha256 is not that of its base model ${base.name}`);
+  return new MotionCompensatedVideoCodec(card.name, card as unknown as McCard, base.model, video);
 }

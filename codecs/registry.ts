@@ -150,7 +150,8 @@ function learnedEntries(): CodecEntry[] {
       requires: ['onnxruntime-node'],
       create: () => loadModel(card.name),
       // Revision 1 keeps the key it had before revisions existed.
-      version: () => `${card.name}@${String(card.weights_sha256 ?? 'unknown')}${revision > 1 ? `/r${revision}` : ''}`,
+      // A card's own `revision` (a codec around shared weights) counts too.
+      version: () => `${card.name}@${String(card.weights_sha256 ?? 'unknown')}${revision > 1 ? `/r${revision}` : ''}${card.revision !== undefined ? `/c${String(card.revision)}` : ''}`,
     };
     if (card.modality !== 'video') return [entry];
     // A video model's all-intra mode (every frame coded by its image model): the reference
@@ -160,7 +161,7 @@ function learnedEntries(): CodecEntry[] {
       name: `${card.name}-intra`,
       description: `${card.name} with every frame intra (no temporal model)`,
       create: () => loadModel(card.name, {}, { intraPeriod: 1 }),
-      version: () => `${card.name}@${String(card.weights_sha256 ?? 'unknown')}/intra`,
+      version: () => `${card.name}@${String(card.weights_sha256 ?? 'unknown')}/intra${card.revision !== undefined ? `/c${String(card.revision)}` : ''}`,
     };
     return [entry, intra];
   });

@@ -1,0 +1,142 @@
+/**
+ * P-frame against intra-frame rate of a motion-compensated video model, per clip, at equal PSNR.
+ *
+ * For each clip and quality the clip is coded by the model (low delay, its intra period); its
+ * P-frames give a point (mean bits per P-frame, mean PSNR of the P-frames). The model's own
+ * intra coding gives the reference curve: every frame coded by the base image model at each of
+ * the model's intra qualities. The ratio at a P-point is its bits over the intra bits at the same
+ * PSNR (intra curve interpolated linearly in PSNR on log bits; outside the curve: extrapolated
+ * from its end segment, and flagged). Also per clip: the BD-rate of the P-curve against the
+ * intra curve (PSNR).
+ *
+ *   node dist/bench/video-pframes.js [clips...] [--model video-mc] [--qualities 0,2,4] [--frames N] [--levels levels.json] [--json out.json]
+ * Default clips: every file of ../shared/data/video/test.
+ */
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadModel } from '../codecs/models.js';
+import { MotionCompensatedVideoCodec, type McLevel } from '../codecs/video/mc.js';
+import { tileGrid } from '../codecs/image/hyperprior.js';
+import { bdRate } from '../src/eval/bdrate.js';
+import { collectVideo, readVideo } from '../src/io/video.js';
+import { psnr } from '../src/metrics/image.js';
+import type { RgbImage, VideoFrame } from '../src/media.js';
+import { sharedDataDir } from '../src/paths.js';
+
+const args = process.argv.slice(2);
+const opt = (name: string): string | undefined => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const positional = args.filter((a, i) => !a.startsWith('--') && !(i > 0 && args[i - 1]!.startsWith('--')));
+const data = sharedDataDir();
+const clips = positional.length > 0 ? positional : data ? readdirSync(join(data, 'video', 'test')).filter((f) => /\.(mkv|mp4|y4m)$/.test(f)).sort().map((f) => join(data, 'video', 'test', f)) : [];
+if (clips.length === 0) {
+  process.stderr.write('usage: video-pframes <clips...> (no shared data found for the default clips)\n');
+  process.exit(1);
+}
+const installed = loadModel(opt('model') ?? 'video-mc');
+if (!(installed instanceof MotionCompensatedVideoCodec)) throw new Error(`${installed.name} is not a motion-compensated video model`);
+// --levels file.json: other per-quality settings (a card's `levels`), for tuning them.
+const levelsFile = opt('levels');
+const codec = levelsFile
+  ? new MotionCompensatedVideoCodec(installed.modelName, { base_image_model: installed.model.name, intra_period: installed.intraPeriod, levels: JSON.parse(readFileSync(levelsFile, 'utf8')) as McLevel[] }, installed.model)
+  : installed;
+const qualities = opt('qualities')?.split(',').map(Number) ?? [...codec.qualities];
+const maxFrames = opt('frames') ? Number(opt('frames')) : Infinity;
+const jsonOut = opt('json');
+
+interface Point {
+  bits: number;
+  psnr: number;
+}
+
+/** log-bits at `p` on a curve sorted by PSNR; `outside` when p is beyond its ends. */
+function bitsAt(curve: Point[], p: number): { bits: number; outside: boolean } {
+  const c = [...curve].sort((a, b) => a.psnr - b.psnr);
+  let i = 0;
+  while (i < c.length - 2 && c[i + 1]!.psnr < p) i++;
+  const a = c[i]!;
+  const b = c[i + 1]!;
+  const t = (p - a.psnr) / (b.psnr - a.psnr);
+  return { bits: Math.exp(Math.log(a.bits) + t * (Math.log(b.bits) - Math.log(a.bits))), outside: p < c[0]!.psnr || p > c[c.length - 1]!.psnr };
+}
+
+const out = [];
+for (const clip of clips) {
+  const full = await collectVideo(await readVideo(clip));
+  const frames = full.frames.slice(0, maxFrames);
+  const video = { ...full, frames, frameCount: frames.length };
+  const { width, height } = video;
+  // The intra reference: every frame by the base model at each intra quality in use.
+  const intraQs = [...new Set(codec.qualities.map((q) => codec.levelOf(q).intra))].sort((a, b) => a - b);
+  const intra: (Point & { quality: number })[] = [];
+  for (const q of intraQs) {
+    let bits = 0;
+    let sum = 0;
+    for (const f of frames) {
+      const rec: RgbImage = { width, height, data: new Uint8Array(width * height * 3) };
+      for (const t of tileGrid(width, height, codec.tile)) {
+        const { streams, latents } = await codec.model.codeTile(f, t, q);
+        bits += 8 * (streams.z.length + streams.y.length);
+        await codec.model.synthesize(latents, t, q, rec);
+      }
+      sum += psnr(f, rec);
+    }
+    intra.push({ quality: q, bits: bits / frames.length, psnr: sum / frames.length });
+  }
+  const points = [];
+  for (const q of qualities) {
+    const bytes = await codec.encode(video, q);
+    const sizes = codec.frameSizes(bytes);
+    const decoded: VideoFrame[] = [];
+    for await (const f of (await codec.decode(bytes)).frames) decoded.push(f);
+    let pBits = 0;
+    let pPsnr = 0;
+    let n = 0;
+    let iBits = 0;
+    let iPsnr = 0;
+    for (let k = 0; k < frames.length; k++) {
+      const p = psnr(frames[k]!, decoded[k]!);
+      if (sizes[k]!.intra) {
+        iBits += 8 * sizes[k]!.bytes;
+        iPsnr += p;
+      } else {
+        pBits += 8 * sizes[k]!.bytes;
+        pPsnr += p;
+        n++;
+      }
+    }
+    const nI = frames.length - n;
+    const P = { bits: pBits / n, psnr: pPsnr / n };
+    const ref = bitsAt(intra, P.psnr);
+    points.push({
+      quality: q,
+      bpp: (bytes.length * 8) / (width * height * frames.length),
+      p_bits: P.bits,
+      p_psnr: P.psnr,
+      i_bits: iBits / nI,
+      i_psnr: iPsnr / nI,
+      intra_bits_at_p_psnr: ref.bits,
+      p_over_intra: P.bits / ref.bits,
+      ...(ref.outside ? { extrapolated: true } : {}),
+    });
+  }
+  let bd: number | null = null;
+  try {
+    bd = bdRate({ rate: intra.map((p) => p.bits), quality: intra.map((p) => p.psnr) }, { rate: points.map((p) => p.p_bits), quality: points.map((p) => p.p_psnr) });
+  } catch {
+    bd = null;
+  }
+  const row = { clip: clip.split('/').pop(), width, height, frames: frames.length, intra, points, bd_rate_p_vs_intra: bd };
+  out.push(row);
+  process.stderr.write(`${row.clip} (${frames.length} frames)  P vs intra BD-rate ${bd === null ? 'n/a' : bd.toFixed(1) + ' %'}\n`);
+  for (const p of points) {
+    process.stderr.write(
+      `  q${p.quality}  ${p.bpp.toFixed(4)} bpp  P ${(p.p_bits / 8).toFixed(0)} B ${p.p_psnr.toFixed(2)} dB  I ${(p.i_bits / 8).toFixed(0)} B ${p.i_psnr.toFixed(2)} dB  P/intra at equal PSNR ${p.p_over_intra.toFixed(3)}${p.extrapolated ? ' (extrapolated)' : ''}\n`,
+    );
+  }
+}
+const result = { model: codec.name, qualities, rows: out };
+if (jsonOut) writeFileSync(jsonOut, JSON.stringify(result, null, 2) + '\n');
+else process.stdout.write(JSON.stringify(result, null, 2) + '\n');

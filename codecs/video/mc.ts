@@ -1,0 +1,318 @@
+/**
+ * Motion-compensated learned video codec (low delay): intra frames are coded by a base image
+ * model (its files and sessions shared through the model zoo, no copy); each P-frame is
+ * predicted from the previous decoded frame by block motion (motion.ts: vectors estimated at
+ * the encoder on the decoded reference, coded with rANS, integer bilinear compensation), and
+ * the residual is coded by the same image model as a picture, 128 + s · (frame − prediction).
+ * Blocks whose prediction is good enough are flagged skip: their residual is not used (and is
+ * flattened to 128 before coding, so it costs next to nothing). A P-frame whose blocks are all
+ * skipped carries no residual streams.
+ *
+ * The encoder runs the decoder's reconstruction (closed loop), so both predict from the same
+ * frame. Parsing is exact on any machine (vectors and flags under integer tables, the image
+ * model's integer h_s for the residual); pixels pass through the float synthesis g_s, so a
+ * decoded frame may differ from another machine's by a float rounding, like the image decoder's,
+ * and such a difference carries on through the prediction until the next intra frame.
+ *
+ * Bitstream (docs/FORMAT.md): an `.lc` container, shape `width, height, fps_num, fps_den,
+ * frames, intra_period, tile, intra_quality, residual_quality, residual_scale4` (qualities of
+ * the base model, s = residual_scale4 / 4); sections per intra frame: per tile its z and y
+ * streams; per P-frame: the motion stream, then per tile z and y (both empty: no residual).
+ */
+import { CorruptFileError, readContainer, writeContainer } from '../../src/container/index.js';
+import { integer } from '../../src/check.js';
+import { InputError } from '../../src/errors.js';
+import { videoFrames } from '../../src/io/video.js';
+import { MAX_IMAGE_PIXELS, type RgbImage, type Video, type VideoFrame } from '../../src/media.js';
+import { EntropyDecodeError } from '../../entropy/index.js';
+import { ImageHyperpriorModel, TILE, checkTile, tileGrid, type Rect, type TileStreams } from '../image/hyperprior.js';
+import { checkHeader, checkQuality } from '../learned/hyperprior.js';
+import type { VideoCodec } from '../types.js';
+import { checkIntraPeriod, type VideoCodecOptions } from './index.js';
+import { BLOCK, compensate, decodeMotion, encodeMotion, estimateMotion, type MotionField } from './motion.js';
+
+/** What one quality of the codec uses (the model card's `levels`). */
+export interface McLevel {
+  /** Base-model quality of intra frames. */
+  intra: number;
+  /** Base-model quality of P-frame residuals. */
+  residual: number;
+  /** Residual gain s in quarters: the model codes 128 + s · r. */
+  scale4: number;
+  /** Motion search: weight of a vector's bits against luma SAD. */
+  lambda: number;
+  /** A block is skipped when its prediction's mean squared error (RGB) is at most this. */
+  skip_mse: number;
+}
+
+/** The parts of the model card this codec reads. */
+export interface McCard {
+  base_image_model: string;
+  intra_period: number;
+  levels: McLevel[];
+}
+
+const MAX_SECTIONS = 1 << 16;
+
+/** A checked file: its streams and layout. */
+interface McStream {
+  sections: Uint8Array[];
+  width: number;
+  height: number;
+  fps: [number, number];
+  frames: number;
+  period: number;
+  grid: Rect[];
+  intraQ: number;
+  residualQ: number;
+  scale4: number;
+  /** Index of each frame's first section. */
+  starts: number[];
+}
+
+export class MotionCompensatedVideoCodec implements VideoCodec {
+  readonly modality = 'video' as const;
+  readonly qualities: readonly number[];
+  /** The model's name, with `-intra` when every frame is coded intra. */
+  readonly name: string;
+  readonly intraPeriod: number;
+  readonly tile: number;
+  private readonly levels: McLevel[];
+
+  /** `model`: the base image model (shared with the image codec of that name). */
+  constructor(readonly modelName: string, card: McCard, readonly model: ImageHyperpriorModel, options: VideoCodecOptions = {}) {
+    if (!Array.isArray(card.levels) || card.levels.length === 0) throw new InputError(`model ${modelName}: card.json has no levels`);
+    this.levels = card.levels.map((l, q) => {
+      const at = `model ${modelName}: level ${q}`;
+      for (const k of ['intra', 'residual'] as const) checkQuality(`${at} ${k} (${model.name})`, l[k], model.qualities);
+      integer(`${at} scale4`, l.scale4, 1, 64, InputError);
+      if (!(l.lambda >= 0 && l.skip_mse >= 0)) throw new InputError(`${at}: lambda and skip_mse must be >= 0`);
+      return l;
+    });
+    this.qualities = this.levels.map((_, q) => q);
+    this.intraPeriod = checkIntraPeriod(options.intraPeriod ?? card.intra_period);
+    this.tile = checkTile(options.tile ?? TILE, 'tile', InputError);
+    this.name = this.intraPeriod === 1 && options.intraPeriod === 1 ? `${modelName}-intra` : modelName;
+  }
+
+  /** The settings of one quality. */
+  levelOf(quality: number): McLevel {
+    return this.levels[checkQuality(this.modelName, quality, this.qualities)]!;
+  }
+
+  async encode(video: Video, quality: number): Promise<Uint8Array> {
+    checkQuality(this.modelName, quality, this.qualities);
+    const { width, height } = video;
+    if (width * height > MAX_IMAGE_PIXELS) throw new InputError(`video frames of ${width}x${height} are over the ${MAX_IMAGE_PIXELS} pixel limit`);
+    const L = this.levels[quality]!;
+    const grid = tileGrid(width, height, this.tile);
+    const sections: Uint8Array[] = [];
+    let recon: Uint8Array | undefined;
+    let previous: Int32Array | undefined;
+    let frames = 0;
+    for await (const frame of videoFrames(video)) {
+      if (sections.length + 1 + 2 * grid.length > MAX_SECTIONS) {
+        throw new InputError(`video is too long for one .lc file (at most ${Math.floor(MAX_SECTIONS / (1 + 2 * grid.length))} frames of this size)`);
+      }
+      if (frames % this.intraPeriod === 0 || !recon) {
+        const out: RgbImage = { width, height, data: new Uint8Array(width * height * 3) };
+        for (const t of grid) {
+          const { streams, latents } = await this.model.codeTile(frame, t, L.intra);
+          sections.push(streams.z, streams.y);
+          await this.model.synthesize(latents, t, L.intra, out);
+        }
+        recon = out.data;
+        previous = undefined;
+      } else {
+        const field = estimateMotion(frame.data, recon, width, height, { lambda: L.lambda, ...(previous ? { previous } : {}) });
+        const pred = compensate(recon, width, height, field);
+        markSkips(frame.data, pred, width, height, field, L.skip_mse);
+        sections.push(encodeMotion(field));
+        if (field.skip.every((s) => s === 1)) {
+          for (let i = 0; i < grid.length; i++) sections.push(new Uint8Array(0), new Uint8Array(0));
+          recon = pred;
+        } else {
+          const res: RgbImage = { width, height, data: residualImage(frame.data, pred, width, height, field, L.scale4) };
+          const resHat: RgbImage = { width, height, data: new Uint8Array(width * height * 3) };
+          for (const t of grid) {
+            const { streams, latents } = await this.model.codeTile(res, t, L.residual);
+            sections.push(streams.z, streams.y);
+            await this.model.synthesize(latents, t, L.residual, resHat);
+          }
+          recon = addResidual(pred, resHat.data, width, height, field, L.scale4);
+        }
+        previous = field.mv;
+      }
+      frames++;
+    }
+    if (frames === 0) throw new InputError('video has no frames');
+    return writeContainer({
+      modality: 'video',
+      model: this.modelName,
+      modelHash: this.model.files.hash,
+      quality,
+      shape: [width, height, video.fps[0], video.fps[1], frames, this.intraPeriod, this.tile, L.intra, L.residual, L.scale4],
+      sections,
+    });
+  }
+
+  /** Checks the header and the section layout; frames decode one at a time as they are iterated. */
+  async decode(bytes: Uint8Array): Promise<Video> {
+    const s = this.parse(bytes);
+    return {
+      width: s.width,
+      height: s.height,
+      fps: s.fps,
+      frameCount: s.frames,
+      frames: { [Symbol.asyncIterator]: () => this.decodeFrames(s) },
+    };
+  }
+
+  /**
+   * Per frame the bytes of its sections and whether it is intra (for rate breakdowns: P-frame
+   * against intra bits); the header is checked as by decode.
+   */
+  frameSizes(bytes: Uint8Array): { bytes: number; intra: boolean }[] {
+    const s = this.parse(bytes);
+    return s.starts.map((k, f) => {
+      const end = f + 1 < s.frames ? s.starts[f + 1]! : s.sections.length;
+      let n = 0;
+      for (let i = k; i < end; i++) n += s.sections[i]!.length;
+      return { bytes: n, intra: f % s.period === 0 };
+    });
+  }
+
+  private parse(bytes: Uint8Array): McStream {
+    const c = readContainer(bytes);
+    checkHeader(c, 'video', this.modelName, this.model.files.hash, this.qualities);
+    if (c.shape.length !== 10) throw new CorruptFileError('corrupt .lc file (video shape)');
+    const [width, height, fpsNum, fpsDen, frames, period, tile, intraQ, residualQ, scale4] = c.shape as number[] as [number, number, number, number, number, number, number, number, number, number];
+    if (!(width >= 1 && height >= 1 && width * height <= MAX_IMAGE_PIXELS) || !(fpsNum >= 1 && fpsDen >= 1) || frames < 1 || period < 1) {
+      throw new CorruptFileError(`corrupt .lc file (video ${width}x${height}, ${frames} frames, ${fpsNum}/${fpsDen} fps, intra period ${period})`);
+    }
+    if (!this.model.qualities.includes(intraQ) || !this.model.qualities.includes(residualQ) || !(scale4 >= 1 && scale4 <= 64)) {
+      throw new CorruptFileError(`corrupt .lc file (qualities ${intraQ} / ${residualQ}, residual scale ${scale4}/4)`);
+    }
+    try {
+      checkTile(tile);
+    } catch {
+      throw new CorruptFileError(`corrupt .lc file (tile size ${tile})`);
+    }
+    const grid = tileGrid(width, height, tile);
+    const starts: number[] = [];
+    let k = 0;
+    for (let f = 0; f < frames && k <= c.sections.length; f++) {
+      starts.push(k);
+      k += (f % period === 0 ? 0 : 1) + 2 * grid.length;
+    }
+    if (k !== c.sections.length) throw new CorruptFileError(`corrupt .lc file (${frames} frames of ${grid.length} tiles need ${k} sections, found ${c.sections.length})`);
+    for (let f = 0; f < frames; f++) {
+      const intra = f % period === 0;
+      const first = starts[f]! + (intra ? 0 : 1);
+      let empty = 0;
+      for (let i = 0; i < grid.length; i++) {
+        const z = c.sections[first + 2 * i]!;
+        const y = c.sections[first + 2 * i + 1]!;
+        if (!intra && z.length === 0 && y.length === 0) {
+          empty++;
+          continue;
+        }
+        if (z.length < this.model.coder.minZBytes(this.model.zShape(grid[i]!))) {
+          throw new CorruptFileError(`corrupt .lc file (frame ${f}, tile ${i}: its stream is too short for the declared size)`);
+        }
+      }
+      if (empty !== 0 && empty !== grid.length) throw new CorruptFileError(`corrupt .lc file (frame ${f}: residual missing in some tiles)`);
+    }
+    return { sections: c.sections, width, height, fps: [fpsNum, fpsDen], frames, period, grid, intraQ, residualQ, scale4, starts };
+  }
+
+  private async *decodeFrames(s: McStream): AsyncGenerator<VideoFrame> {
+    const { width, height } = s;
+    let recon: Uint8Array | undefined;
+    for (let f = 0; f < s.frames; f++) {
+      let k = s.starts[f]!;
+      const tiles = (q: number) => this.decodeImage(s, k, q);
+      if (f % s.period === 0) {
+        recon = (await tiles(s.intraQ)).data;
+      } else {
+        let field: MotionField;
+        try {
+          field = decodeMotion(s.sections[k]!, width, height);
+        } catch (err) {
+          if (err instanceof RangeError || err instanceof EntropyDecodeError) throw new CorruptFileError(`corrupt .lc file (frame ${f} motion: ${err.message})`);
+          throw err;
+        }
+        k++;
+        const pred = compensate(recon!, width, height, field);
+        recon = s.sections[k]!.length === 0 ? pred : addResidual(pred, (await tiles(s.residualQ)).data, width, height, field, s.scale4);
+      }
+      yield { width, height, data: recon.slice() };
+    }
+  }
+
+  /** The picture of one frame's tile streams (from section k on) at base quality q. */
+  private async decodeImage(s: McStream, k: number, q: number): Promise<RgbImage> {
+    const out: RgbImage = { width: s.width, height: s.height, data: new Uint8Array(s.width * s.height * 3) };
+    for (let i = 0; i < s.grid.length; i++) {
+      const streams: TileStreams = { z: s.sections[k + 2 * i]!, y: s.sections[k + 2 * i + 1]! };
+      const latents = await this.model.decodeLatents(streams, s.grid[i]!, q);
+      await this.model.synthesize(latents, s.grid[i]!, q, out);
+    }
+    return out;
+  }
+}
+
+/** Calls `fn(x0, y0, x1, y1, i)` for every block of the field (its pixel bounds and index). */
+function forBlocks(width: number, height: number, f: MotionField, fn: (x0: number, y0: number, x1: number, y1: number, i: number) => void): void {
+  for (let by = 0; by < f.bh; by++) {
+    for (let bx = 0; bx < f.bw; bx++) {
+      fn(bx * BLOCK, by * BLOCK, Math.min(width, (bx + 1) * BLOCK), Math.min(height, (by + 1) * BLOCK), by * f.bw + bx);
+    }
+  }
+}
+
+/** Flags the blocks whose prediction error (mean square over RGB) is at most `mse`. */
+function markSkips(cur: Uint8Array, pred: Uint8Array, width: number, height: number, f: MotionField, mse: number): void {
+  forBlocks(width, height, f, (x0, y0, x1, y1, i) => {
+    let sse = 0;
+    for (let y = y0; y < y1; y++) {
+      for (let j = (y * width + x0) * 3, end = (y * width + x1) * 3; j < end; j++) {
+        const e = cur[j]! - pred[j]!;
+        sse += e * e;
+      }
+    }
+    f.skip[i] = sse <= mse * 3 * (x1 - x0) * (y1 - y0) ? 1 : 0;
+  });
+}
+
+/** The picture the image model codes: 128 + round(s · (cur − pred)), clamped; 128 in skipped blocks. */
+function residualImage(cur: Uint8Array, pred: Uint8Array, width: number, height: number, f: MotionField, scale4: number): Uint8Array {
+  const out = new Uint8Array(width * height * 3).fill(128);
+  forBlocks(width, height, f, (x0, y0, x1, y1, i) => {
+    if (f.skip[i]) return;
+    for (let y = y0; y < y1; y++) {
+      for (let j = (y * width + x0) * 3, end = (y * width + x1) * 3; j < end; j++) {
+        const v = 128 + (((cur[j]! - pred[j]!) * scale4 + 2) >> 2);
+        out[j] = v < 0 ? 0 : v > 255 ? 255 : v;
+      }
+    }
+  });
+  return out;
+}
+
+/** pred + round((v − 128) / s), clamped, in the blocks not skipped; pred elsewhere. */
+function addResidual(pred: Uint8Array, res: Uint8Array, width: number, height: number, f: MotionField, scale4: number): Uint8Array {
+  const out = pred.slice();
+  forBlocks(width, height, f, (x0, y0, x1, y1, i) => {
+    if (f.skip[i]) return;
+    for (let y = y0; y < y1; y++) {
+      for (let j = (y * width + x0) * 3, end = (y * width + x1) * 3; j < end; j++) {
+        // Integer rounding division: floor((8r + s4) / (2 s4)) = round(4r / s4).
+        const r = res[j]! - 128;
+        const v = pred[j]! + Math.floor((8 * r + scale4) / (2 * scale4));
+        out[j] = v < 0 ? 0 : v > 255 ? 255 : v;
+      }
+    }
+  });
+  return out;
+}
