@@ -21,6 +21,7 @@ import sharp from 'sharp';
 import type { LearnedAudioCodec } from '../codecs/audio/index.js';
 import type { LearnedImageCodec } from '../codecs/image/index.js';
 import type { LearnedVideoCodec } from '../codecs/video/index.js';
+import type { MotionCompensatedVideoCodec } from '../codecs/video/mc.js';
 import type { Audio, Modality, Picture, Video, VideoFrame } from '../src/media.js';
 import { decode, decodeAudioToWav, inspect, type FileInfo } from '../src/api.js';
 import { crc32 } from '../src/container/crc32.js';
@@ -360,6 +361,33 @@ export const VIDEO_TARGET: FuzzTarget = {
   },
 };
 
+/** The motion-compensated video model: its files differ in shape (10 values) and sections (a motion stream per P-frame). */
+export const VIDEO_MC_TARGET: FuzzTarget = {
+  modality: 'video',
+  model: 'video-mc',
+  shapeFields: ['width', 'height', 'fps_num', 'fps_den', 'frames', 'intra_period', 'tile', 'intra_quality', 'residual_quality', 'residual_scale4'],
+  sizeFields: [0, 1, 4],
+  async samples() {
+    const codec = (intraPeriod: number, tile?: number) => loadModel(this.model, {}, { intraPeriod, tile }) as MotionCompensatedVideoCodec;
+    return [
+      { name: '128x64-3f-p2-q2-2-tiles', bytes: await codec(2, 64).encode(await pan(128, 64, 3, 40, 200, 3, 1), 2) },
+      { name: '64x64-5f-p4-q5', bytes: await codec(4).encode(await pan(64, 64, 5, 120, 150, 1, 2), 5) },
+      { name: '65x33-4f-p3-q9', bytes: await codec(3).encode(await pan(65, 33, 4, 380, 300, 2, 1), 9) },
+      { name: '96x48-4f-p4-q0-still', bytes: await codec(4).encode(await pan(96, 48, 4, 200, 20, 0, 0), 0) },
+    ];
+  },
+  decode: (bytes) => VIDEO_TARGET.decode(bytes),
+  bomb(f, r) {
+    // Many P-frames of one 64-pixel tile (3 sections each), or one intra frame of many tiles.
+    const units = pick(r, [64, 1024, 16384]);
+    const frames = r() < 0.5;
+    const tail = f.shape.slice(7, 10);
+    f.shape = frames ? [64, 64, 25, 1, units, 65535, 64, ...tail] : [64 * units, 64, 25, 1, 1, 1, 64, ...tail];
+    stubSections(f, r, frames ? 2 + 3 * (units - 1) : 2 * units);
+    return frames ? `${units} frames of 64x64 declared with ${f.sections.length} short sections` : `one ${64 * units}x64 frame declared with ${2 * units} short sections`;
+  },
+};
+
 /** Fuzz targets by name (a modality, or a modality's other model): `bench/fuzz.ts --modality` and test/fuzz.test.ts run each. */
 export const FUZZ_TARGETS: Readonly<Record<string, FuzzTarget>> = {
   image: IMAGE_TARGET,
@@ -367,6 +395,7 @@ export const FUZZ_TARGETS: Readonly<Record<string, FuzzTarget>> = {
   audio: AUDIO_TARGET,
   'audio-mdct': AUDIO_MDCT_TARGET,
   video: VIDEO_TARGET,
+  'video-mc': VIDEO_MC_TARGET,
 };
 
 // ---------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@
  * on), then a handful of them through the real CLI (exit code, one stderr line, no output
  * file). Prints the counts; exits 1 if any case crashed or hung.
  *
- *   node dist/bench/fuzz.js --cases 10000 --modality image|image-channel|audio|audio-mdct|video [--seed 1] [--only 1234] [--cli 12] [--json]
+ *   node dist/bench/fuzz.js --cases 10000 --modality image|image-channel|audio|audio-mdct|video|video-mc [--seed 1] [--only 1234] [--cli 12] [--json]
  *
  * `--inject-hang <id>` makes case <id> spin forever, to check the watchdog itself.
  *
@@ -31,7 +31,7 @@ import {
 
 interface Options {
   cases: number;
-  /** The fuzz target's name (FUZZ_TARGETS): a modality, or `image-channel`. */
+  /** The fuzz target's name (FUZZ_TARGETS): a modality, or `image-channel`, `video-mc`. */
   modality: string;
   seed: number;
   only?: number;

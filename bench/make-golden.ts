@@ -20,6 +20,7 @@ import type { LearnedImageCodec } from '../codecs/image/index.js';
 import { latentsDigest } from '../codecs/learned/hyperprior.js';
 import { loadModel } from '../codecs/models.js';
 import type { LearnedVideoCodec } from '../codecs/video/index.js';
+import type { MotionCompensatedVideoCodec } from '../codecs/video/mc.js';
 import type { Audio, Picture, RgbImage, VideoFrame } from '../src/media.js';
 import { packageRoot } from '../src/paths.js';
 
@@ -141,6 +142,16 @@ async function main(): Promise<void> {
     const tiled = loadModel('video-sem', {}, { intraPeriod: 3, tile: 64 }) as LearnedVideoCodec;
     const b = await tiled.encode({ width: 96, height: 64, fps: [30, 1], frames: await clip(96, 64, 3) }, 6);
     await add('video-sem-ipp-tiles-q6.lc', 'video-sem', 6, b, tiled, { decoded: { width: 96, height: 64, frames: 3 } });
+  }
+
+  // Motion-compensated video: I P P I at 64×64 (a P-frame with residual); I P at 96×64 in two tiles.
+  {
+    const mc = loadModel('video-mc', {}, { intraPeriod: 3 }) as MotionCompensatedVideoCodec;
+    const a = await mc.encode({ width: 64, height: 64, fps: [25, 1], frames: await clip(64, 64, 4) }, 4);
+    await add('video-mc-ippi-q4.lc', 'video-mc', 4, a, mc, { decoded: { width: 64, height: 64, frames: 4 } });
+    const tiled = loadModel('video-mc', {}, { intraPeriod: 2, tile: 64 }) as MotionCompensatedVideoCodec;
+    const b = await tiled.encode({ width: 96, height: 64, fps: [30, 1], frames: await clip(96, 64, 2) }, 9);
+    await add('video-mc-ip-tiles-q9.lc', 'video-mc', 9, b, tiled, { decoded: { width: 96, height: 64, frames: 2 } });
   }
 
   writeFileSync(join(dir, 'golden.json'), JSON.stringify({ files: entries }, null, 2) + '\n');

@@ -12,6 +12,7 @@ import { modelsDir } from '../src/paths.js';
 import { nodeEngine, type RuntimeOptions } from '../src/runtime/onnx.js';
 import { LearnedAudioCodec } from './audio/index.js';
 import { loadImageModelFiles } from './image/model-files.js';
+import { ImageHyperpriorModel } from './image/hyperprior.js';
 import { LearnedImageCodec } from './image/index.js';
 import type { Codec } from './types.js';
 import { LearnedVideoCodec, type VideoCodecOptions } from './video/index.js';
@@ -107,7 +108,11 @@ export function loadModel(name: string, runtime: RuntimeOptions = {}, video: Vid
  */
 function motionCompensated(card: ModelCard, runtime: RuntimeOptions, video: VideoCodecOptions): MotionCompensatedVideoCodec {
   const base = loadModel(card.base_image_model as string, runtime);
-  if (!(base instanceof LearnedImageCodec)) throw new InputError(`model ${card.name}: base model ${String(card.base_image_model)} is not a learned image model`);
+  // The P-frame residual is coded as one z and one y stream per tile: a mean-scale hyperprior
+  // base (the channel-wise model's sliced streams are not supported yet).
+  if (!(base instanceof LearnedImageCodec) || !(base.model instanceof ImageHyperpriorModel)) {
+    throw new InputError(`model ${card.name}: base model ${String(card.base_image_model)} is not a hyperprior image model`);
+  }
   const baseCard = listModels().find((m) => m.name === base.name);
   if (card.weights_sha256 !== baseCard?.weights_sha256) throw new InputError(`model ${card.name}: weights_sha256 is not that of its base model ${base.name}`);
   return new MotionCompensatedVideoCodec(card.name, card as unknown as McCard, base.model, video);

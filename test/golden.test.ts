@@ -15,6 +15,7 @@ import type { LearnedImageCodec } from '../codecs/image/index.js';
 import { latentsDigest, type AnyLatents } from '../codecs/learned/hyperprior.js';
 import { loadModel } from '../codecs/models.js';
 import type { LearnedVideoCodec } from '../codecs/video/index.js';
+import type { MotionCompensatedVideoCodec } from '../codecs/video/mc.js';
 import { readContainer, writeContainer } from '../src/container/index.js';
 import type { Picture, Video } from '../src/media.js';
 import { ROOT } from './helpers/cli.js';
@@ -36,7 +37,7 @@ describe('golden files', () => {
     const header = readContainer(bytes);
     expect(header.model).toBe(g.model);
     expect(header.quality).toBe(g.quality);
-    const codec = loadModel(g.model) as LearnedImageCodec | LearnedAudioCodec | LearnedVideoCodec;
+    const codec = loadModel(g.model) as LearnedImageCodec | LearnedAudioCodec | LearnedVideoCodec | MotionCompensatedVideoCodec;
     let blocks: AnyLatents[];
     try {
       blocks = await codec.decodeSymbols(bytes);

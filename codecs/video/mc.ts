@@ -26,7 +26,7 @@ import { videoFrames } from '../../src/io/video.js';
 import { MAX_IMAGE_PIXELS, type RgbImage, type Video, type VideoFrame } from '../../src/media.js';
 import { EntropyDecodeError } from '../../entropy/index.js';
 import { ImageHyperpriorModel, TILE, checkTile, tileGrid, type Rect, type TileStreams } from '../image/hyperprior.js';
-import { checkHeader, checkQuality } from '../learned/hyperprior.js';
+import { checkHeader, checkQuality, type HyperLatents } from '../learned/hyperprior.js';
 import type { VideoCodec } from '../types.js';
 import { checkIntraPeriod, type VideoCodecOptions } from './index.js';
 import { BLOCK, compensate, decodeMotion, encodeMotion, estimateMotion, type MotionField } from './motion.js';
@@ -101,6 +101,14 @@ export class MotionCompensatedVideoCodec implements VideoCodec {
   }
 
   async encode(video: Video, quality: number): Promise<Uint8Array> {
+    return this.encodeWith(video, quality);
+  }
+
+  /**
+   * @internal encode, handing each frame's reconstruction (what the decoder will output, and
+   * the next frame's reference) to `onFrame`.
+   */
+  async encodeWith(video: Video, quality: number, onFrame: (recon: Uint8Array) => void = () => {}): Promise<Uint8Array> {
     checkQuality(this.modelName, quality, this.qualities);
     const { width, height } = video;
     if (width * height > MAX_IMAGE_PIXELS) throw new InputError(`video frames of ${width}x${height} are over the ${MAX_IMAGE_PIXELS} pixel limit`);
@@ -127,22 +135,21 @@ export class MotionCompensatedVideoCodec implements VideoCodec {
         const field = estimateMotion(frame.data, recon, width, height, { lambda: L.lambda, ...(previous ? { previous } : {}) });
         const pred = compensate(recon, width, height, field);
         markSkips(frame.data, pred, width, height, field, L.skip_mse);
+        let coded = await this.codeResidual(frame.data, pred, width, height, field, grid, L);
+        // Blocks the coded residual does not improve are skipped too, and the residual coded
+        // again without them (their texture no longer costs bits).
+        if (coded && dropUseless(frame.data, pred, coded.resHat, width, height, field, L.scale4)) coded = await this.codeResidual(frame.data, pred, width, height, field, grid, L);
         sections.push(encodeMotion(field));
-        if (field.skip.every((s) => s === 1)) {
+        if (!coded) {
           for (let i = 0; i < grid.length; i++) sections.push(new Uint8Array(0), new Uint8Array(0));
           recon = pred;
         } else {
-          const res: RgbImage = { width, height, data: residualImage(frame.data, pred, width, height, field, L.scale4) };
-          const resHat: RgbImage = { width, height, data: new Uint8Array(width * height * 3) };
-          for (const t of grid) {
-            const { streams, latents } = await this.model.codeTile(res, t, L.residual);
-            sections.push(streams.z, streams.y);
-            await this.model.synthesize(latents, t, L.residual, resHat);
-          }
-          recon = addResidual(pred, resHat.data, width, height, field, L.scale4);
+          sections.push(...coded.sections);
+          recon = addResidual(pred, coded.resHat, width, height, field, L.scale4);
         }
         previous = field.mv;
       }
+      onFrame(recon);
       frames++;
     }
     if (frames === 0) throw new InputError('video has no frames');
@@ -154,6 +161,20 @@ export class MotionCompensatedVideoCodec implements VideoCodec {
       shape: [width, height, video.fps[0], video.fps[1], frames, this.intraPeriod, this.tile, L.intra, L.residual, L.scale4],
       sections,
     });
+  }
+
+  /** The residual of the blocks not skipped, coded tile by tile: its streams and decoded picture (none when every block is skipped). */
+  private async codeResidual(cur: Uint8Array, pred: Uint8Array, width: number, height: number, field: MotionField, grid: Rect[], L: McLevel): Promise<{ sections: Uint8Array[]; resHat: Uint8Array } | undefined> {
+    if (field.skip.every((s) => s === 1)) return undefined;
+    const res: RgbImage = { width, height, data: residualImage(cur, pred, width, height, field, L.scale4) };
+    const resHat: RgbImage = { width, height, data: new Uint8Array(width * height * 3) };
+    const sections: Uint8Array[] = [];
+    for (const t of grid) {
+      const { streams, latents } = await this.model.codeTile(res, t, L.residual);
+      sections.push(streams.z, streams.y);
+      await this.model.synthesize(latents, t, L.residual, resHat);
+    }
+    return { sections, resHat: resHat.data };
   }
 
   /** Checks the header and the section layout; frames decode one at a time as they are iterated. */
@@ -226,6 +247,40 @@ export class MotionCompensatedVideoCodec implements VideoCodec {
     return { sections: c.sections, width, height, fps: [fpsNum, fpsDen], frames, period, grid, intraQ, residualQ, scale4, starts };
   }
 
+  /**
+   * Diagnostics: everything parsing decides, in stream order — per intra tile its latents, per
+   * P-frame its motion (vectors then skip flags, as `symbols`) and its residual tiles' latents:
+   * what must decode alike on every machine (test/golden.test.ts).
+   */
+  async decodeSymbols(bytes: Uint8Array): Promise<HyperLatents[]> {
+    const s = this.parse(bytes);
+    const out: HyperLatents[] = [];
+    for (let f = 0; f < s.frames; f++) {
+      let k = s.starts[f]!;
+      if (f % s.period !== 0) {
+        const field = this.motion(s, f);
+        out.push({ zHat: new Int32Array(0), index: new Int32Array(0), mu: new Float32Array(0), symbols: Int32Array.from([...field.mv, ...field.skip]) });
+        k++;
+        if (s.sections[k]!.length === 0) continue;
+      }
+      const q = f % s.period === 0 ? s.intraQ : s.residualQ;
+      for (let i = 0; i < s.grid.length; i++) {
+        out.push(await this.model.decodeLatents({ z: s.sections[k + 2 * i]!, y: s.sections[k + 2 * i + 1]! }, s.grid[i]!, q));
+      }
+    }
+    return out;
+  }
+
+  /** The motion field of P-frame f; CorruptFileError when its stream is damaged. */
+  private motion(s: McStream, f: number): MotionField {
+    try {
+      return decodeMotion(s.sections[s.starts[f]!]!, s.width, s.height);
+    } catch (err) {
+      if (err instanceof RangeError || err instanceof EntropyDecodeError) throw new CorruptFileError(`corrupt .lc file (frame ${f} motion: ${err.message})`);
+      throw err;
+    }
+  }
+
   private async *decodeFrames(s: McStream): AsyncGenerator<VideoFrame> {
     const { width, height } = s;
     let recon: Uint8Array | undefined;
@@ -235,13 +290,7 @@ export class MotionCompensatedVideoCodec implements VideoCodec {
       if (f % s.period === 0) {
         recon = (await tiles(s.intraQ)).data;
       } else {
-        let field: MotionField;
-        try {
-          field = decodeMotion(s.sections[k]!, width, height);
-        } catch (err) {
-          if (err instanceof RangeError || err instanceof EntropyDecodeError) throw new CorruptFileError(`corrupt .lc file (frame ${f} motion: ${err.message})`);
-          throw err;
-        }
+        const field = this.motion(s, f);
         k++;
         const pred = compensate(recon!, width, height, field);
         recon = s.sections[k]!.length === 0 ? pred : addResidual(pred, (await tiles(s.residualQ)).data, width, height, field, s.scale4);
@@ -283,6 +332,33 @@ function markSkips(cur: Uint8Array, pred: Uint8Array, width: number, height: num
     }
     f.skip[i] = sse <= mse * 3 * (x1 - x0) * (y1 - y0) ? 1 : 0;
   });
+}
+
+/**
+ * Sets the skip flag of every coded block whose decoded residual removes less than a tenth of
+ * its prediction error; whether any flag changed.
+ */
+function dropUseless(cur: Uint8Array, pred: Uint8Array, resHat: Uint8Array, width: number, height: number, f: MotionField, scale4: number): boolean {
+  const rec = addResidual(pred, resHat, width, height, f, scale4);
+  let changed = false;
+  forBlocks(width, height, f, (x0, y0, x1, y1, i) => {
+    if (f.skip[i]) return;
+    let before = 0;
+    let after = 0;
+    for (let y = y0; y < y1; y++) {
+      for (let j = (y * width + x0) * 3, end = (y * width + x1) * 3; j < end; j++) {
+        const a = cur[j]! - pred[j]!;
+        const b = cur[j]! - rec[j]!;
+        before += a * a;
+        after += b * b;
+      }
+    }
+    if (after > 0.9 * before) {
+      f.skip[i] = 1;
+      changed = true;
+    }
+  });
+  return changed;
 }
 
 /** The picture the image model codes: 128 + round(s · (cur − pred)), clamped; 128 in skipped blocks. */
