@@ -3,7 +3,7 @@
  * beside x264 and x265 (low delay, one thread), on the same clip in the same run. Each codec
  * encodes the clip once to warm up, then is timed over --runs passes; frames are in memory.
  *
- *   node dist/bench/video-model.js [clip] [--quality 4] [--runs 2] [--threads 1]
+ *   node dist/bench/video-model.js [clip] [--models video-sem,video-mc] [--quality 4] [--runs 2] [--threads 1]
  * Default clip: foreman from ../shared/data/video/test.
  */
 import { join } from 'node:path';
@@ -51,15 +51,18 @@ async function measure(name: string, codec: Codec<'video'>, q: number) {
   return { name, quality: q, bytes: bytes.length, bpp: (bytes.length * 8) / (video.width * video.height * frames), encode_fps: encFps, decode_fps: decFps };
 }
 
-const rows = [
-  await measure('video-sem', loadModel('video-sem', { threads }) as Codec<'video'>, quality),
-  await measure('video-sem-intra', loadModel('video-sem', { threads }, { intraPeriod: 1 }) as Codec<'video'>, quality),
-  await measure('x264', await getCodec('x264', 'video'), 51 - 28),
-  await measure('x265', await getCodec('x265', 'video'), 51 - 28),
-];
+// --models video-mc,video-sem: the learned models to time (each also all-intra), beside x264 and x265.
+const modelsAt = args.indexOf('--models');
+const models = (modelsAt >= 0 ? args[modelsAt + 1]! : 'video-sem').split(',');
+const rows = [];
+for (const m of models) {
+  rows.push(await measure(m, loadModel(m, { threads }) as Codec<'video'>, quality));
+  rows.push(await measure(`${m}-intra`, loadModel(m, { threads }, { intraPeriod: 1 }) as Codec<'video'>, quality));
+}
+const x264 = await measure('x264', await getCodec('x264', 'video'), 51 - 28);
+rows.push(x264, await measure('x265', await getCodec('x265', 'video'), 51 - 28));
 const result = { clip, width: video.width, height: video.height, frames, runs, onnx_threads: threads, rows };
 process.stdout.write(JSON.stringify(result, null, 2) + '\n');
-const x264 = rows[2]!;
 for (const r of rows) {
   process.stderr.write(
     `${r.name.padEnd(16)} q${r.quality}  ${r.bpp.toFixed(4)} bpp  encode ${r.encode_fps.toFixed(2)} fps (${(r.encode_fps / x264.encode_fps).toFixed(3)}× x264)  ` +

@@ -9,7 +9,7 @@
  * from its end segment, and flagged). Also per clip: the BD-rate of the P-curve against the
  * intra curve (PSNR).
  *
- *   node dist/bench/video-pframes.js [clips...] [--model video-mc] [--qualities 0,2,4] [--frames N] [--levels levels.json] [--json out.json]
+ *   node dist/bench/video-pframes.js [clips...] [--model video-mc] [--qualities 0,2,4] [--frames N] [--intra-every k] [--levels levels.json] [--json out.json]
  * Default clips: every file of ../shared/data/video/test.
  */
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
@@ -45,6 +45,9 @@ const codec = levelsFile
 const qualities = opt('qualities')?.split(',').map(Number) ?? [...codec.qualities];
 const maxFrames = opt('frames') ? Number(opt('frames')) : Infinity;
 const jsonOut = opt('json');
+// --intra-every k: the intra reference curve from every k-th frame only (it costs one image
+// coding per frame and intra quality).
+const intraEvery = Number(opt('intra-every') ?? 1);
 
 interface Point {
   bits: number;
@@ -74,7 +77,7 @@ for (const clip of clips) {
   for (const q of intraQs) {
     let bits = 0;
     let sum = 0;
-    for (const f of frames) {
+    for (const f of frames.filter((_, k) => k % intraEvery === 0)) {
       const rec: RgbImage = { width, height, data: new Uint8Array(width * height * 3) };
       for (const t of tileGrid(width, height, codec.tile)) {
         const { streams, latents } = await codec.model.codeTile(f, t, q);
@@ -83,7 +86,8 @@ for (const clip of clips) {
       }
       sum += psnr(f, rec);
     }
-    intra.push({ quality: q, bits: bits / frames.length, psnr: sum / frames.length });
+    const n = Math.ceil(frames.length / intraEvery);
+    intra.push({ quality: q, bits: bits / n, psnr: sum / n });
   }
   const points = [];
   for (const q of qualities) {
