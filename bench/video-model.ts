@@ -34,21 +34,44 @@ const threads = opt('threads', 1);
 const video: Video = await collectVideo(await readVideo(clip));
 const frames = (video.frames as unknown[]).length;
 
-async function measure(name: string, codec: Codec<'video'>, q: number) {
+/**
+ * Times a codec. Beside wall-clock frames/s, the frames per second of this process's CPU time
+ * (`*_cpu_fps`): on a loaded machine it still tells what one core does. Only for codecs that run
+ * in this process (the learned ones); x264 and x265 run in ffmpeg (null).
+ */
+async function measure(name: string, codec: Codec<'video'>, q: number, inProcess = true) {
   const bytes = await codec.encode(video, q); // warm-up
   let enc = 0;
   let dec = 0;
+  let encCpu = 0;
+  let decCpu = 0;
+  const cpu = (since: NodeJS.CpuUsage) => {
+    const u = process.cpuUsage(since);
+    return (u.user + u.system) / 1000;
+  };
   for (let r = 0; r < runs; r++) {
     let t = performance.now();
+    let c = process.cpuUsage();
     await codec.encode(video, q);
     enc += performance.now() - t;
+    encCpu += cpu(c);
     t = performance.now();
+    c = process.cpuUsage();
     await collectVideo(await codec.decode(bytes));
     dec += performance.now() - t;
+    decCpu += cpu(c);
   }
-  const encFps = (frames * runs) / (enc / 1000);
-  const decFps = (frames * runs) / (dec / 1000);
-  return { name, quality: q, bytes: bytes.length, bpp: (bytes.length * 8) / (video.width * video.height * frames), encode_fps: encFps, decode_fps: decFps };
+  const fps = (ms: number) => (frames * runs) / (ms / 1000);
+  return {
+    name,
+    quality: q,
+    bytes: bytes.length,
+    bpp: (bytes.length * 8) / (video.width * video.height * frames),
+    encode_fps: fps(enc),
+    decode_fps: fps(dec),
+    encode_cpu_fps: inProcess ? fps(encCpu) : null,
+    decode_cpu_fps: inProcess ? fps(decCpu) : null,
+  };
 }
 
 // --models video-mc,video-sem: the learned models to time (each also all-intra), beside x264 and x265.
@@ -59,13 +82,14 @@ for (const m of models) {
   rows.push(await measure(m, loadModel(m, { threads }) as Codec<'video'>, quality));
   rows.push(await measure(`${m}-intra`, loadModel(m, { threads }, { intraPeriod: 1 }) as Codec<'video'>, quality));
 }
-const x264 = await measure('x264', await getCodec('x264', 'video'), 51 - 28);
-rows.push(x264, await measure('x265', await getCodec('x265', 'video'), 51 - 28));
+const x264 = await measure('x264', await getCodec('x264', 'video'), 51 - 28, false);
+rows.push(x264, await measure('x265', await getCodec('x265', 'video'), 51 - 28, false));
 const result = { clip, width: video.width, height: video.height, frames, runs, onnx_threads: threads, rows };
 process.stdout.write(JSON.stringify(result, null, 2) + '\n');
 for (const r of rows) {
   process.stderr.write(
     `${r.name.padEnd(16)} q${r.quality}  ${r.bpp.toFixed(4)} bpp  encode ${r.encode_fps.toFixed(2)} fps (${(r.encode_fps / x264.encode_fps).toFixed(3)}× x264)  ` +
-      `decode ${r.decode_fps.toFixed(2)} fps (${(r.decode_fps / x264.decode_fps).toFixed(3)}× x264)\n`,
+      `decode ${r.decode_fps.toFixed(2)} fps (${(r.decode_fps / x264.decode_fps).toFixed(3)}× x264)` +
+      (r.decode_cpu_fps === null ? '\n' : `  per CPU second: encode ${r.encode_cpu_fps!.toFixed(2)}, decode ${r.decode_cpu_fps.toFixed(2)} fps\n`),
   );
 }
