@@ -6,7 +6,7 @@
  *   node dist/bench/video-model.js [clip] [--models video-sem,video-mc] [--quality 4] [--runs 2] [--threads 1]
  * Default clip: foreman from ../shared/data/video/test.
  */
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { getCodec } from '../codecs/registry.js';
 import type { Video } from '../src/media.js';
@@ -84,7 +84,7 @@ for (const m of models) {
 }
 const x264 = await measure('x264', await getCodec('x264', 'video'), 51 - 28, false);
 rows.push(x264, await measure('x265', await getCodec('x265', 'video'), 51 - 28, false));
-const result = { clip, width: video.width, height: video.height, frames, runs, onnx_threads: threads, rows };
+const result = { clip: relative(process.cwd(), clip), width: video.width, height: video.height, frames, runs, onnx_threads: threads, rows };
 process.stdout.write(JSON.stringify(result, null, 2) + '\n');
 for (const r of rows) {
   process.stderr.write(
