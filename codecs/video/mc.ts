@@ -29,7 +29,7 @@ import { ImageHyperpriorModel, TILE, checkTile, tileGrid, type Rect, type TileSt
 import { checkHeader, checkQuality, type HyperLatents } from '../learned/hyperprior.js';
 import type { VideoCodec } from '../types.js';
 import { checkIntraPeriod, type VideoCodecOptions } from './index.js';
-import { BLOCK, compensate, decodeMotion, encodeMotion, estimateMotion, type MotionField } from './motion.js';
+import { BLOCK, MotionContexts, compensate, decodeMotion, encodeMotion, estimateMotion, type MotionField } from './motion.js';
 
 /** What one quality of the codec uses (the model card's `levels`). */
 export interface McLevel {
@@ -117,6 +117,7 @@ export class MotionCompensatedVideoCodec implements VideoCodec {
     const sections: Uint8Array[] = [];
     let recon: Uint8Array | undefined;
     let previous: Int32Array | undefined;
+    let contexts = new MotionContexts();
     let frames = 0;
     for await (const frame of videoFrames(video)) {
       if (sections.length + 1 + 2 * grid.length > MAX_SECTIONS) {
@@ -131,6 +132,7 @@ export class MotionCompensatedVideoCodec implements VideoCodec {
         }
         recon = out.data;
         previous = undefined;
+        contexts = new MotionContexts();
       } else {
         const field = estimateMotion(frame.data, recon, width, height, { lambda: L.lambda, ...(previous ? { previous } : {}) });
         const pred = compensate(recon, width, height, field);
@@ -139,7 +141,7 @@ export class MotionCompensatedVideoCodec implements VideoCodec {
         // Blocks the coded residual does not improve are skipped too, and the residual coded
         // again without them (their texture no longer costs bits).
         if (coded && dropUseless(frame.data, pred, coded.resHat, width, height, field, L.scale4)) coded = await this.codeResidual(frame.data, pred, width, height, field, grid, L);
-        sections.push(encodeMotion(field));
+        sections.push(encodeMotion(field, contexts));
         if (!coded) {
           for (let i = 0; i < grid.length; i++) sections.push(new Uint8Array(0), new Uint8Array(0));
           recon = pred;
@@ -255,10 +257,12 @@ export class MotionCompensatedVideoCodec implements VideoCodec {
   async decodeSymbols(bytes: Uint8Array): Promise<HyperLatents[]> {
     const s = this.parse(bytes);
     const out: HyperLatents[] = [];
+    let contexts = new MotionContexts();
     for (let f = 0; f < s.frames; f++) {
       let k = s.starts[f]!;
-      if (f % s.period !== 0) {
-        const field = this.motion(s, f);
+      if (f % s.period === 0) contexts = new MotionContexts();
+      else {
+        const field = this.motion(s, f, contexts);
         out.push({ zHat: new Int32Array(0), index: new Int32Array(0), mu: new Float32Array(0), symbols: Int32Array.from([...field.mv, ...field.skip]) });
         k++;
         if (s.sections[k]!.length === 0) continue;
@@ -271,10 +275,10 @@ export class MotionCompensatedVideoCodec implements VideoCodec {
     return out;
   }
 
-  /** The motion field of P-frame f; CorruptFileError when its stream is damaged. */
-  private motion(s: McStream, f: number): MotionField {
+  /** The motion field of P-frame f (`contexts`: its group's, adapted); CorruptFileError when its stream is damaged. */
+  private motion(s: McStream, f: number, contexts: MotionContexts): MotionField {
     try {
-      return decodeMotion(s.sections[s.starts[f]!]!, s.width, s.height);
+      return decodeMotion(s.sections[s.starts[f]!]!, s.width, s.height, contexts);
     } catch (err) {
       if (err instanceof RangeError || err instanceof EntropyDecodeError) throw new CorruptFileError(`corrupt .lc file (frame ${f} motion: ${err.message})`);
       throw err;
@@ -284,13 +288,15 @@ export class MotionCompensatedVideoCodec implements VideoCodec {
   private async *decodeFrames(s: McStream): AsyncGenerator<VideoFrame> {
     const { width, height } = s;
     let recon: Uint8Array | undefined;
+    let contexts = new MotionContexts();
     for (let f = 0; f < s.frames; f++) {
       let k = s.starts[f]!;
       const tiles = (q: number) => this.decodeImage(s, k, q);
       if (f % s.period === 0) {
         recon = (await tiles(s.intraQ)).data;
+        contexts = new MotionContexts();
       } else {
-        const field = this.motion(s, f);
+        const field = this.motion(s, f, contexts);
         k++;
         const pred = compensate(recon!, width, height, field);
         recon = s.sections[k]!.length === 0 ? pred : addResidual(pred, (await tiles(s.residualQ)).data, width, height, field, s.scale4);

@@ -4,32 +4,51 @@
  *
  * - One motion vector per BLOCK × BLOCK block of the frame, in quarter pixels, the same for
  *   the three RGB planes (the codec works in RGB, the image model's colour space).
- * - Compensation is exact integer arithmetic (bilinear with weights in sixteenths and
- *   rounding), on a reference padded by edge replication, so prediction is a pure function
- *   of the reference pixels and the vectors.
+ * - Compensation is exact integer arithmetic, on a reference padded by edge replication, so
+ *   prediction is a pure function of the reference pixels and the vectors: separable 8-tap
+ *   interpolation filters in 64ths (the DCT-based quarter-pel filters of HEVC), rounded once
+ *   after both passes. A sharp filter matters because every P-frame predicts from the
+ *   previous one: bilinear blending low-passes the texture again at every frame, and the
+ *   residual has to put it back.
  * - Vectors are coded as differences to the median of the left, top and top-right vectors
- *   (H.264's predictor) with the project's rANS coder. Each frame picks, per component class,
- *   one of a fixed family of geometric tables whose frequencies come from integer recurrences,
- *   and one of fifteen fixed tables for the per-block skip flags (residual not coded): every
- *   probability the decoder uses is an integer, so parsing is exact on any machine.
+ *   (H.264's predictor), binarized as in CABAC (zero flag, sign, unary magnitude up to
+ *   UNARY_BINS, then Exp-Golomb bypass bits) with adaptive binary contexts: per context an
+ *   integer probability updated after every bin, so parsing is exact on any machine. Contexts:
+ *   the skip flag by its left and top neighbours' flags; a component's zero flag by the block's
+ *   skip flag and the size of its neighbours' differences; sign and magnitude bins per
+ *   component. Motion fields are noisy at quarter-pel precision and their statistics change
+ *   from clip to clip; adaptive contexts follow them without a table in the stream.
  * - Estimation (encoder only): candidates (zero, predictor, neighbours, the co-located vector
  *   of the previous frame), integer full search around the best, then half- and quarter-pel
  *   refinement; the cost is SAD on luma + λ · the vector's bits.
  */
-import { CdfTables, RansDecoder, RansEncoder, informationContent } from '../../entropy/index.js';
+import { CdfTables, RansDecoder, RansEncoder } from '../../entropy/index.js';
 
 /** Block edge in pixels. */
 export const BLOCK = 16;
 /** Largest vector component, in quarter pixels (64 pixels); larger ones are corrupt. */
 export const MAX_MV = 256;
-/** Padding of a reference plane: the largest vector plus the bilinear tap. */
-const PAD = MAX_MV / 4 + 2;
-/** Vector differences in [-MVD_RANGE, MVD_RANGE] have a table entry; others escape. */
-const MVD_RANGE = 64;
-/** Per 256: decay of the geometric vector-difference tables, sharp to flat. */
-const MVD_DECAY = [8, 32, 64, 96, 128, 160, 184, 204, 220, 232, 242, 249];
-/** Skip-flag tables: P(skip) = i/16 for i = 1..15. */
-const SKIP_LEVELS = 15;
+/** Padding of a reference plane: the largest vector plus the filter's reach. */
+const PAD = MAX_MV / 4 + 4;
+/** Interpolation taps (64ths) at offsets −3..+4 for quarter-pel phases 0..3. */
+const TAPS = [
+  [0, 0, 0, 64, 0, 0, 0, 0],
+  [-1, 4, -10, 58, 17, -5, 1, 0],
+  [-1, 4, -11, 40, 40, -11, 4, -1],
+  [0, 1, -5, 17, 58, -10, 4, -1],
+] as const;
+/** Magnitude bins with a context of their own; larger differences escape to Exp-Golomb. */
+const UNARY_BINS = 12;
+/** Longest Exp-Golomb prefix a valid stream holds (differences are at most 2 · MAX_MV). */
+const MAX_EG_PREFIX = 12;
+/** Probability levels of the binary tables: P(1) = k / PROB_LEVELS, k = 1 .. PROB_LEVELS − 1. */
+const PROB_LEVELS = 256;
+/**
+ * Adaptation: a context's probability is the mean of a fast and a slow estimate, each moving
+ * 1/2^shift of the way to every bin it sees (quick to learn a frame's statistics, steady after).
+ */
+const FAST_SHIFT = 3;
+const SLOW_SHIFT = 6;
 
 /** The motion of one P-frame: vectors (x, y per block, quarter pixels) and skip flags, raster order. */
 export interface MotionField {
@@ -44,38 +63,100 @@ export function blockGrid(width: number, height: number): { bw: number; bh: numb
   return { bw: Math.ceil(width / BLOCK), bh: Math.ceil(height / BLOCK) };
 }
 
-function uniformTables(n: number): CdfTables {
-  return CdfTables.fromPmfs({ pmfs: [new Array<number>(n).fill(1)], offsets: [0] });
-}
-
-/** Geometric pmfs over [-MVD_RANGE, MVD_RANGE] from integer recurrences (no float math). */
-function mvdTables(): CdfTables {
-  const pmfs: number[][] = [];
-  const tails: number[] = [];
-  for (const decay of MVD_DECAY) {
-    const w = new Array<number>(2 * MVD_RANGE + 1);
-    let v = 1 << 24;
-    for (let d = 0; d <= MVD_RANGE; d++) {
-      w[MVD_RANGE + d] = v;
-      w[MVD_RANGE - d] = v;
-      v = Math.max(1, Math.floor((v * decay) / 256));
+/** Binary tables, one per probability level (16-bit precision; the escape keeps frequency 1). */
+let binaryTables: CdfTables | undefined;
+function binaries(): CdfTables {
+  if (!binaryTables) {
+    const cdfs: number[][] = [];
+    for (let k = 0; k < PROB_LEVELS; k++) {
+      const f0 = k === 0 ? 32768 : (PROB_LEVELS - k) * (65536 / PROB_LEVELS);
+      cdfs.push([0, f0, 65535, 65536]);
     }
-    pmfs.push(w);
-    tails.push(Math.max(1, v * 64));
+    binaryTables = CdfTables.fromCdfs({ cdfs, offsets: new Array<number>(PROB_LEVELS).fill(0) });
   }
-  return CdfTables.fromPmfs({ pmfs, tailMasses: tails, offsets: new Array<number>(MVD_DECAY.length).fill(-MVD_RANGE) });
+  return binaryTables;
+}
+/** Table of a bypass bit (P = 1/2). */
+const BYPASS = PROB_LEVELS / 2;
+
+/**
+ * The adaptive contexts of the motion streams of one group of pictures: 16-bit probabilities
+ * of a 1, each the mean of a fast and a slow estimate, all starting at 1/2 at an intra frame
+ * and carried from each P-frame's stream to the next (a clip's motion statistics change slowly;
+ * a lone frame has too few bins to learn them). Decoding is sequential anyway: every P-frame
+ * needs the previous frame.
+ */
+export class MotionContexts {
+  private readonly fast = new Int32Array(CONTEXTS).fill(32768);
+  private readonly slow = new Int32Array(CONTEXTS).fill(32768);
+
+  /** Codes one bin under context `ctx` through `io` (which records or reads it) and adapts. */
+  code(io: BinIo, ctx: number, value: number): number {
+    const f = this.fast[ctx]!;
+    const s = this.slow[ctx]!;
+    const k = Math.min(PROB_LEVELS - 1, Math.max(1, (f + s + 256) >> 9));
+    const bit = io(value, k);
+    this.fast[ctx] = f + (((bit << 16) - f) >> FAST_SHIFT);
+    this.slow[ctx] = s + (((bit << 16) - s) >> SLOW_SHIFT);
+    return bit;
+  }
 }
 
-function skipTables(): CdfTables {
-  const pmfs: number[][] = [];
-  for (let i = 1; i <= SKIP_LEVELS; i++) pmfs.push([16 - i, i]);
-  return CdfTables.fromPmfs({ pmfs, offsets: new Array<number>(SKIP_LEVELS).fill(0) });
+/** Codes a bin (encoder: records `value` under binary table `table`; decoder: reads it) and returns it. */
+type BinIo = (value: number, table: number) => number;
+
+// Context layout: 3 skip, then per component (x, y): 6 zero-flag, 1 sign, UNARY_BINS magnitude.
+const SKIP_CTX = 0;
+const COMPONENT_CTX = 6 + 1 + UNARY_BINS;
+const zeroCtx = (c: number) => 3 + c * COMPONENT_CTX;
+const signCtx = (c: number) => zeroCtx(c) + 6;
+const binCtx = (c: number) => signCtx(c) + 1;
+const CONTEXTS = 3 + 2 * COMPONENT_CTX;
+
+/** Neighbourhood class of a component's difference: its left and top neighbours' sizes. */
+function sizeClass(mvd: Int32Array, bw: number, bx: number, by: number, c: number): number {
+  const i = by * bw + bx;
+  const e = (bx > 0 ? Math.abs(mvd[2 * (i - 1) + c]!) : 0) + (by > 0 ? Math.abs(mvd[2 * (i - bw) + c]!) : 0);
+  return e === 0 ? 0 : e <= 8 ? 1 : 2;
 }
 
-let tables: { mvd: CdfTables; skip: CdfTables; mvdChoice: CdfTables; skipChoice: CdfTables } | undefined;
-function motionTables() {
-  tables ??= { mvd: mvdTables(), skip: skipTables(), mvdChoice: uniformTables(MVD_DECAY.length), skipChoice: uniformTables(SKIP_LEVELS) };
-  return tables;
+/**
+ * Codes (encoder) or decodes (decoder: `value`s are ignored) one motion field in stream order:
+ * per block its skip flag, then its two vector differences. Returns the differences and flags.
+ */
+function codeField(ctx: MotionContexts, io: BinIo, bw: number, bh: number, mvdIn: Int32Array | undefined, skipIn: Uint8Array | undefined): { mvd: Int32Array; skip: Uint8Array } {
+  const n = bw * bh;
+  const mvd = new Int32Array(2 * n);
+  const skip = new Uint8Array(n);
+  for (let by = 0; by < bh; by++) {
+    for (let bx = 0; bx < bw; bx++) {
+      const i = by * bw + bx;
+      const sc = (bx > 0 ? skip[i - 1]! : 0) + (by > 0 ? skip[i - bw]! : 0);
+      const s = ctx.code(io, SKIP_CTX + sc, skipIn?.[i] ?? 0);
+      skip[i] = s;
+      for (let c = 0; c < 2; c++) {
+        const d = mvdIn?.[2 * i + c] ?? 0;
+        if (!ctx.code(io, zeroCtx(c) + 3 * s + sizeClass(mvd, bw, bx, by, c), d !== 0 ? 1 : 0)) continue;
+        const negative = ctx.code(io, signCtx(c), d < 0 ? 1 : 0);
+        // |d| − 1 in unary over the context bins, the rest in order-0 Exp-Golomb bypass bits.
+        const m = Math.abs(d) - 1;
+        let v = 0;
+        while (v < UNARY_BINS && ctx.code(io, binCtx(c) + v, m > v ? 1 : 0)) v++;
+        if (v === UNARY_BINS) {
+          const rest = m - UNARY_BINS + 1;
+          let len = 0;
+          while (io(rest >= 2 << len ? 1 : 0, BYPASS)) {
+            if (++len > MAX_EG_PREFIX) throw new RangeError('motion vector difference escape is too long');
+          }
+          let bits = 0;
+          for (let k = len - 1; k >= 0; k--) bits = (bits << 1) | io((rest >> k) & 1, BYPASS);
+          v = UNARY_BINS - 1 + (1 << len) + bits;
+        }
+        mvd[2 * i + c] = negative ? -(v + 1) : v + 1;
+      }
+    }
+  }
+  return { mvd, skip };
 }
 
 const median3 = (a: number, b: number, c: number) => Math.max(Math.min(a, b), Math.min(Math.max(a, b), c));
@@ -95,9 +176,8 @@ function predictMv(mv: Int32Array, bw: number, bx: number, by: number, c: number
   return median3(a, b, d);
 }
 
-/** Codes a motion field into one rANS stream. */
-export function encodeMotion(f: MotionField): Uint8Array {
-  const t = motionTables();
+/** Codes a motion field into one rANS stream; `contexts`: those of its group of pictures, adapted in place. */
+export function encodeMotion(f: MotionField, contexts: MotionContexts): Uint8Array {
   const n = f.bw * f.bh;
   const mvd = new Int32Array(2 * n);
   for (let by = 0; by < f.bh; by++) {
@@ -106,49 +186,31 @@ export function encodeMotion(f: MotionField): Uint8Array {
       for (let c = 0; c < 2; c++) mvd[2 * i + c] = f.mv[2 * i + c]! - predictMv(f.mv, f.bw, bx, by, c);
     }
   }
-  const skip = Int32Array.from(f.skip);
-  const kMv = cheapest(mvd, t.mvd, MVD_DECAY.length);
-  const kSkip = cheapest(skip, t.skip, SKIP_LEVELS);
+  const bins: number[] = [];
+  const tables: number[] = [];
+  codeField(contexts, (v, t) => (bins.push(v), tables.push(t), v), f.bw, f.bh, mvd, f.skip);
   const enc = new RansEncoder();
-  enc.encode(Int32Array.of(kMv), new Int32Array(1), t.mvdChoice);
-  enc.encode(Int32Array.of(kSkip), new Int32Array(1), t.skipChoice);
-  enc.encode(mvd, new Int32Array(2 * n).fill(kMv), t.mvd);
-  enc.encode(skip, new Int32Array(n).fill(kSkip), t.skip);
+  enc.encode(Int32Array.from(bins), Int32Array.from(tables), binaries());
   return enc.finish();
-}
-
-/** The table of `tables` (all of which could code `symbols`) that codes them in the fewest bits. */
-function cheapest(symbols: Int32Array, tables: CdfTables, count: number): number {
-  let best = 0;
-  let bestBits = Infinity;
-  for (let k = 0; k < count; k++) {
-    const bits = informationContent(symbols, new Int32Array(symbols.length).fill(k), tables);
-    if (bits < bestBits) {
-      bestBits = bits;
-      best = k;
-    }
-  }
-  return best;
 }
 
 /**
  * Decodes the motion field of a width × height frame. A damaged stream throws the coder's
- * EntropyDecodeError, a table choice, vector or flag out of range a RangeError (the codec maps
- * both to CorruptFileError).
+ * EntropyDecodeError, a vector or flag out of range a RangeError (the codec maps both to
+ * CorruptFileError).
  */
-export function decodeMotion(bytes: Uint8Array, width: number, height: number): MotionField {
-  const t = motionTables();
+export function decodeMotion(bytes: Uint8Array, width: number, height: number, contexts: MotionContexts): MotionField {
   const { bw, bh } = blockGrid(width, height);
-  const n = bw * bh;
   const dec = new RansDecoder(bytes);
-  const kMv = dec.decodeSymbol(0, t.mvdChoice);
-  const kSkip = dec.decodeSymbol(0, t.skipChoice);
-  if (!(kMv >= 0 && kMv < MVD_DECAY.length && kSkip >= 0 && kSkip < SKIP_LEVELS)) throw new RangeError(`motion table ${kMv} / skip table ${kSkip} out of range`);
-  const mvd = dec.decode(new Int32Array(2 * n).fill(kMv), t.mvd);
-  const skipSym = dec.decode(new Int32Array(n).fill(kSkip), t.skip);
+  const t = binaries();
+  const read: BinIo = (_v, k) => {
+    const b = dec.decodeSymbol(k, t);
+    if (b !== 0 && b !== 1) throw new RangeError(`motion bin ${b}`);
+    return b;
+  };
+  const { mvd, skip } = codeField(contexts, read, bw, bh, undefined, undefined);
   dec.finish();
-  const mv = new Int32Array(2 * n);
-  const skip = new Uint8Array(n);
+  const mv = new Int32Array(2 * bw * bh);
   for (let by = 0; by < bh; by++) {
     for (let bx = 0; bx < bw; bx++) {
       const i = by * bw + bx;
@@ -157,9 +219,6 @@ export function decodeMotion(bytes: Uint8Array, width: number, height: number): 
         if (!(Math.abs(v) <= MAX_MV)) throw new RangeError(`motion vector component ${v} is over ${MAX_MV}`);
         mv[2 * i + c] = v;
       }
-      const s = skipSym[i]!;
-      if (s !== 0 && s !== 1) throw new RangeError(`skip flag ${s}`);
-      skip[i] = s;
     }
   }
   return { bw, bh, mv, skip };
@@ -197,35 +256,73 @@ export function lumaOf(rgb: Uint8Array, width: number, height: number): Uint8Arr
 
 /**
  * The motion-compensated prediction of a frame from the reference `ref` (interleaved RGB,
- * width × height): integer bilinear interpolation at quarter pixels, clamped at the edges.
+ * width × height): 8-tap interpolation at quarter pixels, edges replicated.
  */
 export function compensate(ref: Uint8Array, width: number, height: number, f: MotionField): Uint8Array {
   const out = new Uint8Array(width * height * 3);
+  const block = new Uint8Array(BLOCK * BLOCK);
   for (let c = 0; c < 3; c++) {
     const p = padPlane(ref, width, height, 3, c);
     for (let by = 0; by < f.bh; by++) {
       for (let bx = 0; bx < f.bw; bx++) {
         const i = by * f.bw + bx;
-        predictBlock(p, f.mv[2 * i]!, f.mv[2 * i + 1]!, bx * BLOCK, by * BLOCK, Math.min(BLOCK, width - bx * BLOCK), Math.min(BLOCK, height - by * BLOCK), out, width, c);
+        const x0 = bx * BLOCK;
+        const y0 = by * BLOCK;
+        const w = Math.min(BLOCK, width - x0);
+        const h = Math.min(BLOCK, height - y0);
+        interpolate(p, f.mv[2 * i]!, f.mv[2 * i + 1]!, x0, y0, w, h, block);
+        for (let r = 0; r < h; r++) {
+          for (let k = 0, d = ((y0 + r) * width + x0) * 3 + c; k < w; k++, d += 3) out[d] = block[r * w + k]!;
+        }
       }
     }
   }
   return out;
 }
 
-function predictBlock(p: PaddedPlane, mx: number, my: number, x0: number, y0: number, w: number, h: number, out: Uint8Array, width: number, c: number): void {
+/** Rows of horizontally filtered samples of one block (a reused scratch: the filter runs per block). */
+let scratch = new Int32Array((BLOCK + 7) * BLOCK);
+
+/**
+ * The w × h block at (x0, y0) displaced by the quarter-pel vector (mx, my), interpolated from
+ * the padded plane into `dst` (row-major, stride w): integers only, one rounding at the end.
+ */
+function interpolate(p: PaddedPlane, mx: number, my: number, x0: number, y0: number, w: number, h: number, dst: Uint8Array): void {
   const { data, stride } = p;
-  const fx = mx & 3;
-  const fy = my & 3;
-  const w00 = (4 - fx) * (4 - fy);
-  const w10 = fx * (4 - fy);
-  const w01 = (4 - fx) * fy;
-  const w11 = fx * fy;
+  const hx = TAPS[mx & 3];
+  const vy = TAPS[my & 3];
+  const top = (y0 + PAD + (my >> 2)) * stride + x0 + PAD + (mx >> 2);
+  const clamp = (v: number) => (v < 0 ? 0 : v > 255 ? 255 : v);
+  if ((mx & 3) === 0 && (my & 3) === 0) {
+    for (let r = 0; r < h; r++) for (let k = 0; k < w; k++) dst[r * w + k] = data[top + r * stride + k]!;
+    return;
+  }
+  if ((my & 3) === 0) {
+    for (let r = 0; r < h; r++) {
+      for (let k = 0, s = top + r * stride - 3; k < w; k++, s++) {
+        const v = hx[0] * data[s]! + hx[1] * data[s + 1]! + hx[2] * data[s + 2]! + hx[3] * data[s + 3]! + hx[4] * data[s + 4]! + hx[5] * data[s + 5]! + hx[6] * data[s + 6]! + hx[7] * data[s + 7]!;
+        dst[r * w + k] = clamp((v + 32) >> 6);
+      }
+    }
+    return;
+  }
+  // Horizontal pass over h + 7 rows (unscaled, exact), then the vertical pass and one rounding.
+  const rows = h + 7;
+  if (scratch.length < rows * w) scratch = new Int32Array(rows * w);
+  const t = scratch;
+  for (let r = 0; r < rows; r++) {
+    for (let k = 0, s = top + (r - 3) * stride - 3; k < w; k++, s++) {
+      t[r * w + k] =
+        (mx & 3) === 0
+          ? 64 * data[s + 3]!
+          : hx[0] * data[s]! + hx[1] * data[s + 1]! + hx[2] * data[s + 2]! + hx[3] * data[s + 3]! + hx[4] * data[s + 4]! + hx[5] * data[s + 5]! + hx[6] * data[s + 6]! + hx[7] * data[s + 7]!;
+    }
+  }
   for (let r = 0; r < h; r++) {
-    let s = (y0 + r + PAD + (my >> 2)) * stride + x0 + PAD + (mx >> 2);
-    let d = ((y0 + r) * width + x0) * 3 + c;
-    for (let k = 0; k < w; k++, s++, d += 3) {
-      out[d] = (w00 * data[s]! + w10 * data[s + 1]! + w01 * data[s + stride]! + w11 * data[s + stride + 1]! + 8) >> 4;
+    for (let k = 0; k < w; k++) {
+      const j = r * w + k;
+      const v = vy[0] * t[j]! + vy[1] * t[j + w]! + vy[2] * t[j + 2 * w]! + vy[3] * t[j + 3 * w]! + vy[4] * t[j + 4 * w]! + vy[5] * t[j + 5 * w]! + vy[6] * t[j + 6 * w]! + vy[7] * t[j + 7 * w]!;
+      dst[j] = clamp((v + 2048) >> 12);
     }
   }
 }
@@ -258,6 +355,7 @@ export function estimateMotion(cur: Uint8Array, ref: Uint8Array, width: number, 
   const range = opts.range ?? 8;
   const lim = MAX_MV - 4;
   const clampMv = (v: number) => Math.max(-lim, Math.min(lim, v));
+  const block = new Uint8Array(BLOCK * BLOCK);
   for (let by = 0; by < bh; by++) {
     for (let bx = 0; bx < bw; bx++) {
       const x0 = bx * BLOCK;
@@ -267,7 +365,7 @@ export function estimateMotion(cur: Uint8Array, ref: Uint8Array, width: number, 
       const px = predictMv(mv, bw, bx, by, 0);
       const py = predictMv(mv, bw, bx, by, 1);
       const cost = (mx: number, my: number) =>
-        blockSad(yc, width, yr, x0, y0, w, h, mx, my) + opts.lambda * (mvdBits(mx - px) + mvdBits(my - py));
+        blockSad(yc, width, yr, x0, y0, w, h, mx, my, block) + opts.lambda * (mvdBits(mx - px) + mvdBits(my - py));
       // Integer candidates: zero, the predictor, neighbours, the previous frame's vector.
       const cands: number[] = [0, 0, px, py];
       const i = by * bw + bx;
@@ -307,6 +405,14 @@ export function estimateMotion(cur: Uint8Array, ref: Uint8Array, width: number, 
           }
         }
       }
+      // The candidates at their exact quarter-pel positions: a neighbour's vector (above all
+      // the predictor's, which codes as zero differences) often predicts as well for fewer bits.
+      for (let k = 0; k < cands.length; k += 2) {
+        const cx = clampMv(cands[k]!);
+        const cy = clampMv(cands[k + 1]!);
+        const v = cost(cx, cy);
+        if (v < best) [best, bestX, bestY] = [v, cx, cy];
+      }
       mv[2 * i] = bestX;
       mv[2 * i + 1] = bestY;
     }
@@ -314,32 +420,13 @@ export function estimateMotion(cur: Uint8Array, ref: Uint8Array, width: number, 
   return { bw, bh, mv, skip: new Uint8Array(bw * bh) };
 }
 
-/** SAD between a block of `cur` and the reference at quarter-pel vector (mx, my). */
-function blockSad(cur: Uint8Array, width: number, p: PaddedPlane, x0: number, y0: number, w: number, h: number, mx: number, my: number): number {
-  const { data, stride } = p;
-  const fx = mx & 3;
-  const fy = my & 3;
+/** SAD between a block of `cur` and the reference interpolated at quarter-pel vector (mx, my). */
+function blockSad(cur: Uint8Array, width: number, p: PaddedPlane, x0: number, y0: number, w: number, h: number, mx: number, my: number, block: Uint8Array): number {
+  interpolate(p, mx, my, x0, y0, w, h, block);
   let sad = 0;
-  if (fx === 0 && fy === 0) {
-    for (let r = 0; r < h; r++) {
-      let s = (y0 + r + PAD + (my >> 2)) * stride + x0 + PAD + (mx >> 2);
-      let d = (y0 + r) * width + x0;
-      for (let k = 0; k < w; k++, s++, d++) {
-        const e = cur[d]! - data[s]!;
-        sad += e < 0 ? -e : e;
-      }
-    }
-    return sad;
-  }
-  const w00 = (4 - fx) * (4 - fy);
-  const w10 = fx * (4 - fy);
-  const w01 = (4 - fx) * fy;
-  const w11 = fx * fy;
   for (let r = 0; r < h; r++) {
-    let s = (y0 + r + PAD + (my >> 2)) * stride + x0 + PAD + (mx >> 2);
-    let d = (y0 + r) * width + x0;
-    for (let k = 0; k < w; k++, s++, d++) {
-      const e = cur[d]! - ((w00 * data[s]! + w10 * data[s + 1]! + w01 * data[s + stride]! + w11 * data[s + stride + 1]! + 8) >> 4);
+    for (let k = 0, d = (y0 + r) * width + x0; k < w; k++, d++) {
+      const e = cur[d]! - block[r * w + k]!;
       sad += e < 0 ? -e : e;
     }
   }
