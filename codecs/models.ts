@@ -29,7 +29,7 @@ export interface ModelCard {
 /** A folder of the models directory: its card, or why the model cannot be used. */
 export type InstalledModel = { name: string; card: ModelCard; problem?: undefined } | { name: string; card?: undefined; problem: string };
 
-export const DEFAULT_MODEL = { image: 'hyperprior-mse', audio: 'audio-hyperprior', video: 'video-sem' } as const;
+export const DEFAULT_MODEL = { image: 'hyperprior-mse', audio: 'audio-hyperprior', video: 'video-mc' } as const;
 /** Default quality index of the image models. */
 export const DEFAULT_QUALITY = 4;
 /** Default quality index per modality (audio: 1, about 10 kbit/s on the audio test set, README). */

@@ -6,7 +6,7 @@
  *
  * Images, audio and video. Test media are generated here (sharp, WAV bytes written by hand,
  * ffmpeg for FLAC, MP4, MKV and Y4M), nothing is committed. Video goes through `lcodec encode`
- * (the learned video codec, video-sem) and `lcodec decode`, and through `lcodec eval --codecs
+ * (the default learned video codec, video-mc) and `lcodec decode`, and through `lcodec eval --codecs
  * x264`, which reads video the same way (src/io/video.ts) without a learned model.
  */
 import { execFile } from 'node:child_process';
@@ -194,7 +194,7 @@ beforeAll(async () => {
   await ffmpeg('-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=24000:duration=0.5', '-c:a', 'flac', '-f', 'matroska', media('audio-only.mkv'));
   const three = await readFile(media('three.y4m'));
   const mp4 = await readFile(media('clip.mp4'));
-  // A video .lc of the learned video codec (video-sem), 3 frames with a P-frame.
+  // A video .lc of the learned video codec (the default, video-mc), 3 frames with a P-frame.
   await writeFile(media('three.lc'), await encode(media('three.y4m'), { quality: 2, intraPeriod: 2 }));
   const video: Record<string, Uint8Array | string> = {
     'truncated.y4m': three.subarray(0, three.length - 2000), // the last frame cut short
@@ -465,7 +465,7 @@ const VIDEO_CODEC_CASES: Record<string, Case> = {
     code: 0,
     output: 'odd.lc',
     async check(d) {
-      expect(await lcVideo(d, 'odd.lc')).toMatchObject({ model: 'video-sem', width: 321, height: 241, frames: 2 });
+      expect(await lcVideo(d, 'odd.lc')).toMatchObject({ model: 'video-mc', width: 321, height: 241, frames: 2 });
       expect(await videoRoundTrip(d, 'odd.lc')).toEqual({ width: 321, height: 241, frames: 2 });
     },
   },
@@ -540,7 +540,7 @@ const VIDEO_CODEC_CASES: Record<string, Case> = {
   'encode: --intra-period 0': { inputs: ['three.y4m'], args: enc('three.y4m', '--intra-period', '0'), code: 1, stderr: /--intra-period must be an integer 1\.\.65535, not 0/ },
   'encode: --intra-period abc': { inputs: ['three.y4m'], args: enc('three.y4m', '--intra-period', 'abc'), code: 1, stderr: /--intra-period must be an integer 1\.\.65535, not abc/ },
   'encode: --intra-period on an image': { inputs: ['photo.png'], args: enc('photo.png', '--intra-period', '4'), code: 1, stderr: /--intra-period is for video, not image/ },
-  'encode: video quality out of range': { inputs: ['three.y4m'], args: enc('three.y4m', '-q', '99'), code: 1, stderr: /quality for video-sem must be an integer 0\.\.7, not 99/ },
+  'encode: video quality out of range': { inputs: ['three.y4m'], args: enc('three.y4m', '-q', '99'), code: 1, stderr: /quality for video-mc must be an integer 0\.\.9, not 99/ },
   'encode: video output exists without --force': {
     inputs: ['three.y4m'],
     existing: { 'three.lc': 'keep me' },

@@ -126,11 +126,11 @@ describe('learned video codec', () => {
     ensureBuilt();
     const y4m = path.join(dir, 'pan.y4m');
     await writeVideo(y4m, clip);
-    const lc = await encode(y4m, { quality: 3, intraPeriod: 4 });
+    const lc = await encode(y4m, { model: MODEL, quality: 3, intraPeriod: 4 });
     const media = await decode(lc);
     expect(media.modality).toBe('video');
     const out = path.join(dir, 'pan.lc');
-    const enc = await runCli(['encode', y4m, '-o', out, '-q', '3', '--intra-period', '4']);
+    const enc = await runCli(['encode', y4m, '-o', out, '-m', MODEL, '-q', '3', '--intra-period', '4']);
     expect(enc.code, enc.stderr).toBe(0);
     expect(enc.stdout).toMatch(/192x128, 6 frames, [\d.]+ bpp, [\d.]+ kbps \(video-sem q3\)/);
     expect(Buffer.from(await readFile(out)).equals(Buffer.from(lc))).toBe(true);

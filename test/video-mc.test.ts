@@ -214,12 +214,12 @@ describe('video-mc codec', () => {
     expect((await decodeAll(rewrite({ sections: noRes }))).frames.length).toBe(6);
   });
 
-  it('encodes and decodes through the CLI', async () => {
+  it('encodes and decodes through the CLI, as the default video model', async () => {
     ensureBuilt();
     const y4m = path.join(dir, 'pan.y4m');
     await writeVideo(y4m, clip);
     const out = path.join(dir, 'pan.lc');
-    const enc = await runCli(['encode', y4m, '-o', out, '-m', 'video-mc', '-q', '2', '--intra-period', '3']);
+    const enc = await runCli(['encode', y4m, '-o', out, '-q', '2', '--intra-period', '3']);
     expect(enc.code, enc.stderr).toBe(0);
     expect(enc.stdout).toMatch(/192x128, 6 frames, [\d.]+ bpp, [\d.]+ kbps \(video-mc q2\)/);
     const dec = await runCli(['decode', out, '-o', path.join(dir, 'decoded.y4m')]);
