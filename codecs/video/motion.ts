@@ -297,25 +297,14 @@ function interpolate(p: PaddedPlane, mx: number, my: number, x0: number, y0: num
     for (let r = 0; r < h; r++) for (let k = 0; k < w; k++) dst[r * w + k] = data[top + r * stride + k]!;
     return;
   }
-  if ((my & 3) === 0) {
-    for (let r = 0; r < h; r++) {
-      for (let k = 0, s = top + r * stride - 3; k < w; k++, s++) {
-        const v = hx[0] * data[s]! + hx[1] * data[s + 1]! + hx[2] * data[s + 2]! + hx[3] * data[s + 3]! + hx[4] * data[s + 4]! + hx[5] * data[s + 5]! + hx[6] * data[s + 6]! + hx[7] * data[s + 7]!;
-        dst[r * w + k] = clamp((v + 32) >> 6);
-      }
-    }
-    return;
-  }
   // Horizontal pass over h + 7 rows (unscaled, exact), then the vertical pass and one rounding.
+  // Phase 0's taps are the identity (64 at offset 0), so one path serves every fractional vector.
   const rows = h + 7;
   if (scratch.length < rows * w) scratch = new Int32Array(rows * w);
   const t = scratch;
   for (let r = 0; r < rows; r++) {
     for (let k = 0, s = top + (r - 3) * stride - 3; k < w; k++, s++) {
-      t[r * w + k] =
-        (mx & 3) === 0
-          ? 64 * data[s + 3]!
-          : hx[0] * data[s]! + hx[1] * data[s + 1]! + hx[2] * data[s + 2]! + hx[3] * data[s + 3]! + hx[4] * data[s + 4]! + hx[5] * data[s + 5]! + hx[6] * data[s + 6]! + hx[7] * data[s + 7]!;
+      t[r * w + k] = hx[0] * data[s]! + hx[1] * data[s + 1]! + hx[2] * data[s + 2]! + hx[3] * data[s + 3]! + hx[4] * data[s + 4]! + hx[5] * data[s + 5]! + hx[6] * data[s + 6]! + hx[7] * data[s + 7]!;
     }
   }
   for (let r = 0; r < h; r++) {
