@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from export import bundle_tables, files_digest, save_seed_weights, to_fp16_storage, update_card  # noqa: E402
 from export_audio import OPSET, Graph  # noqa: E402
 from lcodec_train import int_hs  # noqa: E402
-from lcodec_train.mdct import N, SAMPLE_RATE, SHAPE_F0, Z_STRIDE, MdctHyperprior, bits, deadzone  # noqa: E402
+from lcodec_train.mdct import N, SAMPLE_RATE, SHAPE_F0, Z_STRIDE, MdctHyperprior, bits, deadzone, step_shape  # noqa: E402
 from lcodec_train.layers import gaussian_likelihood  # noqa: E402
 from lcodec_train.paths import CACHE_DIR  # noqa: E402
 from lcodec_train.audio import shuffle1d  # noqa: E402
@@ -41,7 +41,6 @@ from train_audio import HOLDOUT, HOLDOUT_SECONDS, Batcher, load_clips  # noqa: E
 @torch.no_grad()
 def rate(model: MdctHyperprior, segs: list[torch.Tensor], step: float, alpha: float, theta: float) -> float:
     """Estimated kbit/s (float entropy model, true rounding) over `segs` (each (1, 1, T N), T % Z_STRIDE == 0)."""
-    from lcodec_train.mdct import step_shape
     w = step_shape(alpha)[0][:, None] * step
     total = 0.0
     for x in segs:
@@ -91,6 +90,8 @@ def main() -> None:
     ap.add_argument("--steps", type=float, nargs="+", default=None,
                     help="global steps, one per quality (descending), instead of calibrating them to --kbps")
     ap.add_argument("--fill", type=float, nargs="+", default=[0.6], help="noise fill factor (one, or one per quality)")
+    ap.add_argument("--fill-tilt", type=float, default=0.0,
+                    help="noise fill shape: the fill times max(1, f / 1 kHz) ** tilt (brighter above 1 kHz)")
     ap.add_argument("--note", default=None)
     args = ap.parse_args()
 
@@ -150,6 +151,7 @@ def main() -> None:
         "target_kbps": targets,
         "deadzone": args.theta,
         "noise_fill": fills,
+        "fill_shape": [round(float(v), 6) for v in step_shape(args.fill_tilt)[0]],
         **bundle_tables(model, q, scale_table),
     }
     (out_dir / "bundle.json").write_text(json.dumps(bundle))
@@ -168,7 +170,8 @@ def main() -> None:
                         f"dead-zone rounding (theta {args.theta:g}), coded under a learned scale hyperprior "
                         "(Balle et al. 2018; h_a over log(|y| + 1e-4) before the dead zone, 12.5 Hz hyper-latent) with an integer "
                         "hyper-synthesis for exact decoding (Balle et al. 2019); coefficients coded as 0 are "
-                        "noise-filled with the spread the entropy model gives them; no neural synthesis, no GAN",
+                        f"noise-filled with the spread the entropy model gives them, times max(1, f / {SHAPE_F0:g} Hz) ** {args.fill_tilt:g}; "
+                        "no neural synthesis, no GAN",
         "sample_rate": SAMPLE_RATE,
         "channels": "mono model; stereo coded as mid/side, more channels one by one",
         "latent": {"M": N, "frame_rate_hz": SAMPLE_RATE / N, "Nz": model.Nz, "z_frame_rate_hz": SAMPLE_RATE / N / Z_STRIDE},
@@ -180,6 +183,7 @@ def main() -> None:
         "step_shape": {"f0_hz": SHAPE_F0, "alpha": args.alpha},
         "deadzone": args.theta,
         "noise_fill": fills,
+        "noise_fill_tilt": args.fill_tilt,
         "entropy_model": "y: zero-mean Gaussian conditional (64 scales 0.11..256), scale index from the integer h_s; "
                          "z: factorized prior (one table per channel)",
         "loss": "estimated kbit/s of the rounded coefficients (uniform-noise proxy), over random global steps "

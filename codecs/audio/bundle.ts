@@ -50,6 +50,8 @@ export interface MdctBundle extends HyperpriorBundle {
   deadzone: number;
   /** Per quality: the noise filled into coefficients coded as 0, as a multiple of its expected spread. */
   noise_fill: number[];
+  /** Per coefficient: a further factor on that noise (brighter at high frequencies, where whole bands code as 0). */
+  fill_shape: number[];
 }
 
 export type AudioGraph = HyperpriorGraph;
@@ -72,7 +74,8 @@ export function loadMdctModelFiles(dir: string): MdctModelFiles {
   return loadModelFiles(dir, 'lcodec-audio-mdct/1', (b: MdctBundle) => {
     checkIntegerHs(dir, b);
     const Q = b.qualities;
-    if (b.arch.M !== b.arch.hop || b.noise_fill?.length !== Q || b.gain.length !== Q || !(b.deadzone >= 0 && b.deadzone < 0.5)) {
+    const fillOk = b.noise_fill?.length === Q && b.fill_shape?.length === b.arch.M && b.fill_shape.every((v) => v >= 0 && v <= 16);
+    if (b.arch.M !== b.arch.hop || !fillOk || b.gain.length !== Q || !(b.deadzone >= 0 && b.deadzone < 0.5)) {
       throw new InputError(`model bundle in ${dir} is inconsistent (MDCT geometry, gains, dead zone or noise fill)`);
     }
   });

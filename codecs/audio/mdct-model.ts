@@ -11,9 +11,10 @@
  * coefficients coded as 0 (in the half of its output other models use for means).
  *
  * Noise filling: a coefficient coded as 0 is rebuilt as deterministic pseudo-random noise (a hash
- * of its frame, channel and index) of spread exp(f) · noise_fill[q] (at most the dead zone's
- * half width): at low rates whole bands quantize to zero, and without it they would go silent
- * (the mel distance sees that), while the coded coefficients keep the waveform. f comes from
+ * of its frame, channel and index) of spread min(exp(f), the dead zone's half width) ·
+ * noise_fill[q] · fill_shape[c]: at low rates whole bands quantize to zero, and without it they
+ * would go silent (the mel distance sees that), while the coded coefficients keep the waveform.
+ * fill_shape rises above 1 kHz: the predicted spread alone left the upper bands too quiet. f comes from
  * the same integers as the table indexes, so the filled noise is the same on every machine up
  * to float rounding.
  *
@@ -114,10 +115,11 @@ export class AudioMdctModel implements AudioLatentModel {
     const yHat = new Float32Array(symbols.length);
     for (let c = 0; c < this.hop; c++) {
       const g = igain[c]!;
+      const fillC = fill * b.fill_shape[c]!;
       for (let t = 0; t < frames; t++) {
         const i = c * frames + t;
         const v = symbols[i]!;
-        yHat[i] = v !== 0 ? v * g : fill * Math.min(cap, Math.exp(Math.min(4, level[i]!))) * noiseValue(at.frame + t, at.channel, c) * g;
+        yHat[i] = v !== 0 ? v * g : fillC * Math.min(cap, Math.exp(Math.min(4, level[i]!))) * noiseValue(at.frame + t, at.channel, c) * g;
       }
     }
     return { ...latents, yHat };

@@ -178,10 +178,11 @@ def fill_spread(f: torch.Tensor, theta: float) -> torch.Tensor:
 
 @torch.no_grad()
 def simulate(model: MdctHyperprior, x: torch.Tensor, step: float, alpha: float, theta: float, fill: float,
-             scale_table: torch.Tensor | None = None) -> tuple[torch.Tensor, float]:
+             scale_table: torch.Tensor | None = None, tilt: float = 0.0) -> tuple[torch.Tensor, float]:
     """The codec on x (1, 1, T N) in float: (x_hat (1, 1, T N), estimated bits). Frames 0..T as
     the runtime codes them (frame 0 reaches before the start); noise fill with the float model's
-    sigma (snapped to `scale_table` when given, as the integer h_s does)."""
+    sigma (snapped to `scale_table` when given, as the integer h_s does), `fill` times
+    step_shape(tilt) per coefficient."""
     L = x.shape[-1]
     X = model.mdct(x.flatten(1))  # (1, N, T + 1)
     T1 = X.shape[2]
@@ -193,7 +194,7 @@ def simulate(model: MdctHyperprior, x: torch.Tensor, step: float, alpha: float, 
     sym = torch.round(y)
     g = torch.Generator().manual_seed(0)
     u = torch.rand(sym.shape, generator=g) * 2 - 1
-    filled = fill * fill_spread(out["f"], theta) * math.sqrt(3) * u
+    filled = fill * step_shape(tilt)[0][:, None] * fill_spread(out["f"], theta) * math.sqrt(3) * u
     y_hat = torch.where(sym != 0, sym, filled)
     x_hat = model.mdct.inverse(y_hat * w)[:, :L]
     return x_hat.reshape(1, 1, L), bits(out).item()

@@ -4,7 +4,7 @@ step that gives each target rate on the holdout clips (first 6 s), and the mel d
 (the project's metric) and SI-SDR there. Float entropy model; rates from its likelihoods.
 
     /usr/bin/python3 training/probes/mdct_tune.py --ckpt ~/.cache/lcodec-train/audio-mdct/last.pt \
-        --alpha 0.3 0.6 --theta 0.1 0.2 --fill 0 0.7 1.0 --kbps 8 12 16
+        --alpha 0.3 0.6 --theta 0.1 0.2 --fill 0 0.7 1.0 --tilt 0 0.3 --kbps 8 12 16
 """
 from __future__ import annotations
 
@@ -59,6 +59,8 @@ def main() -> None:
     ap.add_argument("--alpha", type=float, nargs="+", default=[0.5])
     ap.add_argument("--theta", type=float, nargs="+", default=[0.15])
     ap.add_argument("--fill", type=float, nargs="+", default=[0.0, 1.0])
+    ap.add_argument("--tilt", type=float, nargs="+", default=[0.0],
+                    help="noise fill shape exponent: the fill times max(1, f / 1 kHz) ** tilt")
     ap.add_argument("--kbps", type=float, nargs="+", default=[8, 12, 16])
     args = ap.parse_args()
     torch.set_num_threads(1)
@@ -75,13 +77,14 @@ def main() -> None:
             for kb in args.kbps:
                 step = step_for(model, xs, kb, alpha, theta)
                 for fill in args.fill:
-                    mel, sdr = [], []
-                    for x in xs:
-                        x_hat, _ = simulate(model, x, step, alpha, theta, fill)
-                        mel.append(loss(x_hat, x)[0].item())
-                        sdr.append(si_sdr(x_hat, x))
-                    print(f"alpha {alpha} theta {theta} {kb} kbps (step {step:.4f}) fill {fill}: "
-                          f"mel {sum(mel) / len(mel):.3f} si-sdr {sum(sdr) / len(sdr):.2f}", flush=True)
+                    for tilt in args.tilt:
+                        mel, sdr = [], []
+                        for x in xs:
+                            x_hat, _ = simulate(model, x, step, alpha, theta, fill, tilt=tilt)
+                            mel.append(loss(x_hat, x)[0].item())
+                            sdr.append(si_sdr(x_hat, x))
+                        print(f"alpha {alpha} theta {theta} {kb} kbps (step {step:.4f}) fill {fill} tilt {tilt}: "
+                              f"mel {sum(mel) / len(mel):.3f} si-sdr {sum(sdr) / len(sdr):.2f}", flush=True)
 
 
 if __name__ == "__main__":
