@@ -29,11 +29,11 @@ export interface ModelCard {
 /** A folder of the models directory: its card, or why the model cannot be used. */
 export type InstalledModel = { name: string; card: ModelCard; problem?: undefined } | { name: string; card?: undefined; problem: string };
 
-export const DEFAULT_MODEL = { image: 'hyperprior-mse', audio: 'audio-hyperprior', video: 'video-mc' } as const;
+export const DEFAULT_MODEL = { image: 'hyperprior-mse', audio: 'audio-mdct', video: 'video-mc' } as const;
 /** Default quality index of the image models. */
 export const DEFAULT_QUALITY = 4;
-/** Default quality index per modality (audio: 1, about 10 kbit/s on the audio test set, README). */
-export const DEFAULT_QUALITIES = { image: DEFAULT_QUALITY, audio: 1, video: DEFAULT_QUALITY } as const;
+/** Default quality index per modality (audio: 2, about 10 kbit/s with audio-mdct on the audio test set, README). */
+export const DEFAULT_QUALITIES = { image: DEFAULT_QUALITY, audio: 2, video: DEFAULT_QUALITY } as const;
 
 const MODALITIES: readonly string[] = ['image', 'audio', 'video'];
 /** Files that mark a folder as a model even when its card is missing. */

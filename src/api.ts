@@ -7,7 +7,7 @@
  * const media = await decode(bytes);
  * if (media.modality === 'image') console.log(media.image.width, media.image.height);
  *
- * const lc = await encode('speech.flac', { quality: 1 });      // audio-hyperprior, about 10 kbit/s (README)
+ * const lc = await encode('speech.flac', { quality: 2 });      // audio-mdct, about 10 kbit/s (README)
  * const { audio } = (await decode(lc)) as { audio: Audio };      // the input's rate, channels, length
  */
 import { readFile } from 'node:fs/promises';
@@ -26,9 +26,9 @@ import { DEFAULT_MODEL, DEFAULT_QUALITIES, installedModels, loadModel } from '..
 import type { RuntimeOptions } from './runtime/onnx.js';
 
 export interface EncodeOptions extends RuntimeOptions {
-  /** Model name (default `hyperprior-mse` for images, `audio-hyperprior` for audio). */
+  /** Model name (default `hyperprior-mse` for images, `audio-mdct` for audio, `video-mc` for video). */
   model?: string;
-  /** The model's quality index (default 4 for images, 1 for audio); higher = better quality, more bits. */
+  /** The model's quality index (default 4 for images and video, 2 for audio); higher = better quality, more bits. */
   quality?: number;
   /** Image and video models: tile edge in pixels (multiple of 64, at most and by default 1024). */
   tile?: number;

@@ -43,7 +43,7 @@ describe('lcodec encode/decode on audio', () => {
       // The printed rate is the file's size over the duration.
       expect(enc.stdout).toContain(`${size} bytes`);
       expect(enc.stdout).toContain(`${((size * 8) / seconds / 1000).toFixed(2)} kbps`);
-      expect(enc.stdout).toContain('audio-hyperprior q2');
+      expect(enc.stdout).toContain('audio-mdct q2');
 
       const info = await runCli(['info', lcPath, '--json']);
       expect(info.code).toBe(0);
@@ -90,8 +90,8 @@ describe('lcodec encode/decode on audio', () => {
     const notAudio = await runCli(['encode', text, '-m', 'audio-hyperprior']);
     expect(notAudio.code).toBe(2);
     expect(notAudio.stderr.trim().split('\n')).toHaveLength(1);
-    const wrongQuality = await runCli(['encode', input, '-q', '7', '-o', join(dir, 'q7.lc')]);
+    const wrongQuality = await runCli(['encode', input, '-q', '8', '-o', join(dir, 'q8.lc')]);
     expect(wrongQuality.code).not.toBe(0);
-    expect(wrongQuality.stderr).toMatch(/quality for audio-hyperprior must be an integer 0\.\.4, not 7/);
+    expect(wrongQuality.stderr).toMatch(/quality for audio-mdct must be an integer 0\.\.7, not 8/);
   });
 });

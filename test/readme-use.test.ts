@@ -94,7 +94,7 @@ describe('README "Use" lines', () => {
     }
     if (line.startsWith('lcodec demo')) {
       // The learned codecs beside the baselines, and the decoded files where it says they are.
-      for (const name of ['hyperprior-mse', 'jpeg', 'avif', 'audio-hyperprior', 'opus']) expect(r.stdout).toMatch(new RegExp(`^\\s+${name}\\s`, 'm'));
+      for (const name of ['hyperprior-mse', 'jpeg', 'avif', 'audio-mdct', 'opus']) expect(r.stdout).toMatch(new RegExp(`^\\s+${name}\\s`, 'm'));
       const decoded = [...r.stdout.matchAll(/decoded: (.*)$/gm)].flatMap((m) => m[1]!.split(', '));
       expect(decoded).toHaveLength(5);
       for (const f of decoded) expect(existsSync(join(dir, f)), f).toBe(true);

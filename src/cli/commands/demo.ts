@@ -139,7 +139,7 @@ export function registerDemo(program: Command): void {
         aud.rows.map((r) => [r.codec, String(r.quality), String(r.bytes), r.metrics.kbps!.toFixed(2), r.metrics.mel_distance!.toFixed(3), r.metrics.si_sdr!.toFixed(2)]),
       ));
       say(`  decoded: ${aud.rows.map((r) => show(r.file)).join(', ')}\n`);
-      say(`  (mel distance: lower is better. ${DEFAULT_MODEL.audio} codes magnitudes and re-estimates the phase, so its SI-SDR, a waveform measure, stays low.)\n`);
+      say(`  (mel distance: lower is better; SI-SDR, a waveform measure: higher is better.)\n`);
       say(`\ndone in ${((performance.now() - t0) / 1000).toFixed(1)} s; quality is the codec's own knob (jpeg/avif 1..100, opus kbit/s)\n`);
     });
 }
