@@ -14,9 +14,9 @@
  * of its frame, channel and index) of spread min(exp(f), the dead zone's half width) ·
  * noise_fill[q] · fill_shape[c]: at low rates whole bands quantize to zero, and without it they
  * would go silent (the mel distance sees that), while the coded coefficients keep the waveform.
- * fill_shape rises above 1 kHz: the predicted spread alone left the upper bands too quiet. f comes from
- * the same integers as the table indexes, so the filled noise is the same on every machine up
- * to float rounding.
+ * fill_shape rises above 1 kHz: the predicted spread alone left the upper bands too quiet. f
+ * comes from the same integers as the table indexes, so the filled noise is the same on every
+ * machine up to float rounding.
  *
  * Frame t covers samples [(t − 1) N, (t + 1) N), so a signal of n samples takes ⌈n / N⌉ + 1
  * frames; a chunk reads one frame of signal either side (context 1) and its synthesis needs the
