@@ -7,7 +7,7 @@
  * const media = await decode(bytes);
  * if (media.modality === 'image') console.log(media.image.width, media.image.height);
  *
- * const lc = await encode('speech.flac', { quality: 2 });      // audio-mdct, about 10 kbit/s (README)
+ * const lc = await encode('speech.flac', { quality: 2 });      // audio-mdct, about 9 kbit/s (README)
  * const { audio } = (await decode(lc)) as { audio: Audio };      // the input's rate, channels, length
  */
 import { readFile } from 'node:fs/promises';
