@@ -2,8 +2,9 @@
  * Motion-compensated learned video codec (low delay): intra frames are coded by a base image
  * model (its files and sessions shared through the model zoo, no copy); each P-frame is
  * predicted from the previous decoded frame by block motion (motion.ts: vectors estimated at
- * the encoder on the decoded reference, coded with rANS, integer bilinear compensation), and
- * the residual is coded by the same image model as a picture, 128 + s · (frame − prediction).
+ * the encoder on the decoded reference, coded with rANS, integer 8-tap quarter-pel
+ * compensation), and the residual is coded by the same image model as a picture,
+ * 128 + s · (frame − prediction).
  * Blocks whose prediction is good enough are flagged skip: their residual is not used (and is
  * flattened to 128 before coding, so it costs next to nothing). A P-frame whose blocks are all
  * skipped carries no residual streams.
