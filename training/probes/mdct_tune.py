@@ -9,6 +9,7 @@ step that gives each target rate on the holdout clips (first 6 s), and the mel d
 from __future__ import annotations
 
 import argparse
+import itertools
 import math
 import sys
 from pathlib import Path
@@ -76,15 +77,14 @@ def main() -> None:
         for theta in args.theta:
             for kb in args.kbps:
                 step = step_for(model, xs, kb, alpha, theta)
-                for fill in args.fill:
-                    for tilt in args.tilt:
-                        mel, sdr = [], []
-                        for x in xs:
-                            x_hat, _ = simulate(model, x, step, alpha, theta, fill, tilt=tilt)
-                            mel.append(loss(x_hat, x)[0].item())
-                            sdr.append(si_sdr(x_hat, x))
-                        print(f"alpha {alpha} theta {theta} {kb} kbps (step {step:.4f}) fill {fill} tilt {tilt}: "
-                              f"mel {sum(mel) / len(mel):.3f} si-sdr {sum(sdr) / len(sdr):.2f}", flush=True)
+                for fill, tilt in itertools.product(args.fill, args.tilt):
+                    mel, sdr = [], []
+                    for x in xs:
+                        x_hat, _ = simulate(model, x, step, alpha, theta, fill, tilt=tilt)
+                        mel.append(loss(x_hat, x)[0].item())
+                        sdr.append(si_sdr(x_hat, x))
+                    print(f"alpha {alpha} theta {theta} {kb} kbps (step {step:.4f}) fill {fill} tilt {tilt}: "
+                          f"mel {sum(mel) / len(mel):.3f} si-sdr {sum(sdr) / len(sdr):.2f}", flush=True)
 
 
 if __name__ == "__main__":
