@@ -32,8 +32,8 @@ export type InstalledModel = { name: string; card: ModelCard; problem?: undefine
 export const DEFAULT_MODEL = { image: 'hyperprior-mse', audio: 'audio-mdct', video: 'video-mc' } as const;
 /** Default quality index of the image models. */
 export const DEFAULT_QUALITY = 4;
-/** Default quality index per modality (audio: 2, about 9 kbit/s with audio-mdct on the audio test set, README). */
-export const DEFAULT_QUALITIES = { image: DEFAULT_QUALITY, audio: 2, video: DEFAULT_QUALITY } as const;
+/** Default quality index per modality (audio: 3, about 10 kbit/s with audio-mdct on the audio test set, README). */
+export const DEFAULT_QUALITIES = { image: DEFAULT_QUALITY, audio: 3, video: DEFAULT_QUALITY } as const;
 
 const MODALITIES: readonly string[] = ['image', 'audio', 'video'];
 /** Files that mark a folder as a model even when its card is missing. */

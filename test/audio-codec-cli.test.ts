@@ -90,8 +90,8 @@ describe('lcodec encode/decode on audio', () => {
     const notAudio = await runCli(['encode', text, '-m', 'audio-hyperprior']);
     expect(notAudio.code).toBe(2);
     expect(notAudio.stderr.trim().split('\n')).toHaveLength(1);
-    const wrongQuality = await runCli(['encode', input, '-q', '8', '-o', join(dir, 'q8.lc')]);
+    const wrongQuality = await runCli(['encode', input, '-q', '10', '-o', join(dir, 'q10.lc')]);
     expect(wrongQuality.code).not.toBe(0);
-    expect(wrongQuality.stderr).toMatch(/quality for audio-mdct must be an integer 0\.\.7, not 8/);
+    expect(wrongQuality.stderr).toMatch(/quality for audio-mdct must be an integer 0\.\.9, not 10/);
   });
 });

@@ -10,6 +10,7 @@ import { Mdct } from '../codecs/audio/mdct.js';
 import { noiseValue } from '../codecs/audio/mdct-model.js';
 import { loadModel } from '../codecs/models.js';
 import { decode, encode, inspect } from '../src/api.js';
+import { CorruptFileError, readContainer, writeContainer } from '../src/container/index.js';
 import { readAudio, resample } from '../src/io/audio.js';
 import type { Audio } from '../src/media.js';
 import { melDistance, siSdr } from '../src/metrics/audio.js';
@@ -136,6 +137,41 @@ describe('learned audio codec over the MDCT (audio-mdct)', () => {
       at += p.length;
     }
     expect(Buffer.from(joined.buffer).equals(Buffer.from(x1.buffer))).toBe(true);
+  });
+
+  it('codes a quiet recording as well as a loud one: the step follows each chunk\'s level', async () => {
+    const a = await sample('speech.flac', 24000, 1);
+    const scaled = (g: number): Audio => ({ sampleRate: 24000, channels: [a.channels[0]!.map((v) => v * g)] });
+    const q = 3;
+    const loud = await roundTrip(c, a, q);
+    const g = 10 ** (-30 / 20); // 30 dB down
+    const quiet = await roundTrip(c, scaled(g), q);
+    const lv = c.parse(loud.bytes).levels;
+    const qv = c.parse(quiet.bytes).levels;
+    expect(lv.length).toBeGreaterThan(0);
+    // 30 dB at 1.5 dB per index: 20 indexes finer
+    for (let k = 0; k < lv.length; k++) expect(qv[k]! - lv[k]!).toBe(20);
+    expect(quiet.bytes.length / loud.bytes.length).toBeGreaterThan(0.85);
+    expect(quiet.bytes.length / loud.bytes.length).toBeLessThan(1.15);
+    // Compared at the loud level (the mel distance's floor is absolute).
+    const back: Audio = { sampleRate: 24000, channels: [quiet.out.channels[0]!.map((v) => v / g)] };
+    expect(Math.abs(siSdr(a, back) - siSdr(a, loud.out))).toBeLessThan(1);
+    expect(Math.abs(melDistance(a, back) - melDistance(a, loud.out))).toBeLessThan(0.05);
+  });
+
+  it('refuses a file whose chunk level is outside the model\'s range, or whose level section is missing a chunk', async () => {
+    const a = await sample('speech.flac', 24000, 1);
+    const bytes = await c.encode(a, 1);
+    const file = readContainer(bytes);
+    const range = c.model.levels!;
+    const chunks = c.parse(bytes).levels.length;
+    const at = file.sections.length - 1; // mono, 24 kHz: no high band, the level section is last
+    expect(file.sections[at]!.length).toBe(chunks);
+    const bad = file.sections.map((s) => s.slice());
+    bad[at]![0] = (range.max + 1) & 0xff;
+    expect(() => c.parse(writeContainer({ ...file, sections: bad }))).toThrow(CorruptFileError);
+    const short = file.sections.map((s, i) => (i === at ? s.subarray(1) : s));
+    expect(() => c.parse(writeContainer({ ...file, sections: short }))).toThrow(/chunk levels/);
   });
 
   it('leaves no seam at chunk borders: small chunks decode as well as one chunk', async () => {

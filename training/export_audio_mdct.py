@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from export import bundle_tables, files_digest, save_seed_weights, to_fp16_storage, update_card  # noqa: E402
 from export_audio import OPSET, Graph  # noqa: E402
 from lcodec_train import int_hs  # noqa: E402
-from lcodec_train.mdct import N, SAMPLE_RATE, SHAPE_F0, Z_STRIDE, MdctHyperprior, bits, deadzone, step_shape  # noqa: E402
+from lcodec_train.mdct import LEVEL, N, SAMPLE_RATE, SHAPE_F0, Z_STRIDE, MdctHyperprior, bits, deadzone, levelled, step_shape  # noqa: E402
 from lcodec_train.layers import gaussian_likelihood  # noqa: E402
 from lcodec_train.paths import CACHE_DIR  # noqa: E402
 from lcodec_train.audio import shuffle1d  # noqa: E402
@@ -92,6 +92,8 @@ def main() -> None:
     ap.add_argument("--fill", type=float, nargs="+", default=[0.6], help="noise fill factor (one, or one per quality)")
     ap.add_argument("--fill-tilt", type=float, default=0.0,
                     help="noise fill shape: the fill times max(1, f / 1 kHz) ** tilt (brighter above 1 kHz)")
+    ap.add_argument("--no-level", action="store_true",
+                    help="an absolute step (no per-chunk level): the step no longer follows the signal's loudness")
     ap.add_argument("--note", default=None)
     args = ap.parse_args()
 
@@ -113,6 +115,9 @@ def main() -> None:
     for c in hold:
         n = min(len(c), int(HOLDOUT_SECONDS * SAMPLE_RATE)) // unit * unit
         segs.append(torch.from_numpy(c[:n].copy()).reshape(1, 1, -1))
+    if not args.no_level:
+        # each calibration segment at its own level, as the runtime codes each chunk
+        segs = [levelled(s) for s in segs]
     if args.steps:
         steps = args.steps
         targets = [round(rate(model, segs, s, args.alpha, args.theta), 3) for s in steps]
@@ -152,6 +157,7 @@ def main() -> None:
         "deadzone": args.theta,
         "noise_fill": fills,
         "fill_shape": [round(float(v), 6) for v in step_shape(args.fill_tilt)[0]],
+        **({} if args.no_level else {"level": LEVEL}),
         **bundle_tables(model, q, scale_table),
     }
     (out_dir / "bundle.json").write_text(json.dumps(bundle))
@@ -166,7 +172,11 @@ def main() -> None:
         "modality": "audio",
         "architecture": f"transform codec over a fixed MDCT (hop {N} = 20 ms, {2 * N}-sample sine window, "
                         "TDAC; the decoder rebuilds the waveform by the inverse MDCT): coefficients divided by a "
-                        f"perceptual step (global step per quality times max(1, f / {SHAPE_F0:g} Hz) ** {args.alpha:g}), "
+                        f"perceptual step (global step per quality times max(1, f / {SHAPE_F0:g} Hz) ** {args.alpha:g}"
+                        + ("" if args.no_level else
+                           f", relative to each chunk's loudness: times 10^(-index {LEVEL['step_db']:g} / 20), index "
+                           f"round(({LEVEL['ref_db']:g} dB - chunk power) / {LEVEL['step_db']:g} dB) in {LEVEL['min']}..{LEVEL['max']}")
+                        + "), "
                         f"dead-zone rounding (theta {args.theta:g}), coded under a learned scale hyperprior "
                         "(Balle et al. 2018; h_a over log(|y| + 1e-4) before the dead zone, 12.5 Hz hyper-latent) with an integer "
                         "hyper-synthesis for exact decoding (Balle et al. 2019); coefficients coded as 0 are "
@@ -182,6 +192,7 @@ def main() -> None:
         "steps": [round(s, 6) for s in steps],
         "step_shape": {"f0_hz": SHAPE_F0, "alpha": args.alpha},
         "deadzone": args.theta,
+        **({} if args.no_level else {"level": LEVEL}),
         "noise_fill": fills,
         "noise_fill_tilt": args.fill_tilt,
         "entropy_model": "y: zero-mean Gaussian conditional (64 scales 0.11..256), scale index from the integer h_s; "

@@ -52,6 +52,12 @@ export interface MdctBundle extends HyperpriorBundle {
   noise_fill: number[];
   /** Per coefficient: a further factor on that noise (brighter at high frequencies, where whole bands code as 0). */
   fill_shape: number[];
+  /**
+   * The step follows each chunk's loudness: level index round((ref_db − L) / step_db) within
+   * [min, max], L the chunk's mean power in dB (full scale 0 dB); the latent is multiplied by
+   * 10^(index · step_db / 20). Absent: every chunk at index 0.
+   */
+  level?: { ref_db: number; step_db: number; min: number; max: number };
 }
 
 export type AudioGraph = HyperpriorGraph;
@@ -75,8 +81,10 @@ export function loadMdctModelFiles(dir: string): MdctModelFiles {
     checkIntegerHs(dir, b);
     const Q = b.qualities;
     const fillOk = b.noise_fill?.length === Q && b.fill_shape?.length === b.arch.M && b.fill_shape.every((v) => v >= 0 && v <= 16);
-    if (b.arch.M !== b.arch.hop || !fillOk || b.gain.length !== Q || !(b.deadzone >= 0 && b.deadzone < 0.5)) {
-      throw new InputError(`model bundle in ${dir} is inconsistent (MDCT geometry, gains, dead zone or noise fill)`);
+    const lv = b.level;
+    const levelOk = !lv || (lv.step_db > 0 && lv.step_db <= 12 && Number.isInteger(lv.min) && Number.isInteger(lv.max) && -128 <= lv.min && lv.min <= 0 && 0 <= lv.max && lv.max <= 127 && Math.abs(lv.ref_db) <= 200);
+    if (b.arch.M !== b.arch.hop || !fillOk || !levelOk || b.gain.length !== Q || !(b.deadzone >= 0 && b.deadzone < 0.5)) {
+      throw new InputError(`model bundle in ${dir} is inconsistent (MDCT geometry, gains, dead zone, noise fill or level)`);
     }
   });
 }

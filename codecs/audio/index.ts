@@ -1,8 +1,9 @@
 /**
  * Learned audio codecs behind the common codec interface. The bitstream is an `.lc` container
  * (docs/FORMAT.md): shape [sampleRate, channels, samples, chunkFrames, channelCoding, highband],
- * then per chunk and coded channel a z and a y stream, then (highband = 1) per coded channel the
- * high-band levels (highband.ts: what an input above the model's rate has beyond its band).
+ * then per chunk and coded channel a z and a y stream, then (a model with levels) one level index
+ * per chunk, then (highband = 1) per coded channel the high-band levels (highband.ts: what an
+ * input above the model's rate has beyond its band).
  *
  * Any input rate and channel count: the signal is resampled to the model's rate (ffmpeg, soxr),
  * stereo is coded as mid/side (M = (L + R) / 2, S = (L − R) / 2), other counts channel by
@@ -259,12 +260,17 @@ export class LearnedAudioCodec implements AudioCodec {
     const coding = channelCoding(info.channels);
     const buf = new ChunkBuffer(info.channels);
     const sections: Uint8Array[] = [];
+    const levels: number[] = [];
     let k = 0;
     const codeChunk = async (frames: number): Promise<void> => {
       const from = (k * F - ctx) * hop;
       const to = (k * F + frames + ctx) * hop;
+      // The chunk's level from its own samples (not its context, nor the padding past the end).
+      const own = Array.from({ length: info.channels }, (_, c) => buf.read(c, k * F * hop, Math.min(buf.end, (k * F + frames) * hop)));
+      const level = m.levels ? m.levels.of(own) : 0;
+      levels.push(level);
       for (let c = 0; c < info.channels; c++) {
-        const y = await m.analyse(buf.read(c, from, to), frames, quality);
+        const y = await m.analyse(buf.read(c, from, to), frames, quality, level);
         const s = await m.encodeLatent(y, frames, quality);
         sections.push(s.z, s.y);
       }
@@ -286,6 +292,7 @@ export class LearnedAudioCodec implements AudioCodec {
     if (samples === 0) throw new InputError('audio has no samples');
     const layout = this.layout(n, F);
     while (k < layout.length) await codeChunk(layout[k]!);
+    if (m.levels) sections.push(Uint8Array.from(levels, (v) => v & 0xff));
     const highband = opts.highband?.();
     if (highband) sections.push(...highband.sections());
     return writeContainer({
@@ -348,13 +355,13 @@ export class LearnedAudioCodec implements AudioCodec {
 
   /** The decoded signal at the model's rate, one chunk at a time (all channels). */
   private async *decodeModelRate(bytes: Uint8Array): AsyncGenerator<Audio> {
-    const { info, quality, streams } = this.parse(bytes);
+    const { info, quality, streams, levels } = this.parse(bytes);
     const m = this.model;
     const n = modelRateSamples(info.samples, info.sampleRate, m.sampleRate);
     const layout = this.layout(n, info.chunkFrames);
     type Latent = { yHat: Float32Array; frames: number };
     const latent = async (k: number, c: number): Promise<Latent> =>
-      ({ yHat: (await m.decodeLatent(streams[k]![c]!, layout[k]!, quality, { frame: k * info.chunkFrames, channel: c })).yHat, frames: layout[k]! });
+      ({ yHat: (await m.decodeLatent(streams[k]![c]!, layout[k]!, quality, { frame: k * info.chunkFrames, channel: c }, levels[k]!)).yHat, frames: layout[k]! });
     // Latents of chunk k − 1, k and k + 1 per channel: g_s of chunk k reads its neighbours' borders.
     const prev: (Latent | undefined)[] = new Array(info.channels).fill(undefined);
     const cur: Latent[] = [];
@@ -379,13 +386,13 @@ export class LearnedAudioCodec implements AudioCodec {
    * channel, in stream order: what must decode alike on every machine (test/golden.test.ts).
    */
   async decodeSymbols(bytes: Uint8Array): Promise<HyperLatents[]> {
-    const { info, quality, streams } = this.parse(bytes);
+    const { info, quality, streams, levels } = this.parse(bytes);
     const m = this.model;
     const layout = this.layout(modelRateSamples(info.samples, info.sampleRate, m.sampleRate), info.chunkFrames);
     const out: HyperLatents[] = [];
     for (let k = 0; k < layout.length; k++) {
       for (let c = 0; c < info.channels; c++) {
-        const { zHat, index, mu, symbols } = await m.decodeLatent(streams[k]![c]!, layout[k]!, quality, { frame: k * info.chunkFrames, channel: c });
+        const { zHat, index, mu, symbols } = await m.decodeLatent(streams[k]![c]!, layout[k]!, quality, { frame: k * info.chunkFrames, channel: c }, levels[k]!);
         out.push({ zHat, index, mu, symbols });
       }
     }
@@ -397,6 +404,8 @@ export class LearnedAudioCodec implements AudioCodec {
     info: LearnedAudioHeader;
     quality: number;
     streams: ChunkStreams[][];
+    /** Each chunk's level index (all 0 for a model without levels). */
+    levels: number[];
     highband?: { layout: HighbandLayout; levels: Int8Array[] };
   } {
     const c = readContainer(bytes);
@@ -416,7 +425,8 @@ export class LearnedAudioCodec implements AudioCodec {
     const n = modelRateSamples(samples, sampleRate, this.model.sampleRate);
     // Counted before the layout is built: a huge declared length must not build a huge array.
     const chunks = Math.ceil(this.model.frames(n) / chunkFrames);
-    const expected = chunks * channels * 2 + (hasHighband ? channels : 0);
+    const lv = this.model.levels;
+    const expected = chunks * channels * 2 + (lv ? 1 : 0) + (hasHighband ? channels : 0);
     if (c.sections.length !== expected) {
       throw new CorruptFileError(`corrupt .lc file (expected ${expected} sections, found ${c.sections.length})`);
     }
@@ -436,18 +446,26 @@ export class LearnedAudioCodec implements AudioCodec {
       }
       streams.push(row);
     }
+    let levels: number[] = new Array(chunks).fill(0);
+    if (lv) {
+      const s = c.sections[chunks * channels * 2]!;
+      if (s.length !== chunks) throw new CorruptFileError(`corrupt .lc file (${s.length} chunk levels for ${chunks} chunks)`);
+      levels = Array.from(s, (v) => (v << 24) >> 24);
+      const bad = levels.find((v) => v < lv.min || v > lv.max);
+      if (bad !== undefined) throw new CorruptFileError(`corrupt .lc file (chunk level ${bad} outside ${lv.min}..${lv.max})`);
+    }
     const info = { sampleRate, channels, samples, chunkFrames, channelCoding: coding, highband: hasHighband === 1 };
-    if (!hasHighband || !hbLayout) return { info, quality: c.quality, streams };
+    if (!hasHighband || !hbLayout) return { info, quality: c.quality, streams, levels };
     const frames = highbandFrames(hbLayout, samples);
     const damaged = (message: string): Error => new CorruptFileError(`corrupt .lc file (${message})`);
-    const levels = c.sections.slice(chunks * channels * 2).map((s) => {
+    const hbLevels = c.sections.slice(chunks * channels * 2 + (lv ? 1 : 0)).map((s) => {
       try {
         return decodeLevels(s, frames, hbLayout.bands.length, damaged);
       } catch (e) {
         throw e instanceof CorruptFileError ? e : damaged(`high band: ${(e as Error).message}`);
       }
     });
-    return { info, quality: c.quality, streams, highband: { layout: hbLayout, levels } };
+    return { info, quality: c.quality, streams, levels, highband: { layout: hbLayout, levels: hbLevels } };
   }
 
   private check(sampleRate: number, channels: number, quality: number): void {

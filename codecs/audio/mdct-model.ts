@@ -18,6 +18,12 @@
  * comes from the same integers as the table indexes, so the filled noise is the same on every
  * machine up to float rounding.
  *
+ * Level: with a `level` in the bundle, the encoder picks one index per chunk from the chunk's
+ * loudness and multiplies y by 10^(index · step_db / 20), the decoder divides ŷ by it: the step
+ * follows the signal, so a quiet recording (or a quiet passage, chunk by chunk) keeps the
+ * detail a loud one gets; the mel distance, like the ear, sees errors relative to the signal's
+ * own level, and an absolute step coarsened quiet audio into noise fill.
+ *
  * Frame t covers samples [(t − 1) N, (t + 1) N), so a signal of n samples takes ⌈n / N⌉ + 1
  * frames; a chunk reads one frame of signal either side (context 1) and its synthesis needs the
  * next chunk's first frame.
@@ -51,6 +57,7 @@ export class AudioMdctModel implements AudioLatentModel {
   private readonly mdct: Mdct;
   private readonly coder: HyperpriorCoder;
   private readonly hs: IntegerHyperSynthesis;
+  readonly levels?: { min: number; max: number; of(chunk: Float32Array[]): number };
 
   constructor(readonly name: string, readonly files: MdctModelFiles, readonly runtime: RuntimeOptions = {}) {
     const b = files.bundle;
@@ -61,6 +68,29 @@ export class AudioMdctModel implements AudioLatentModel {
     this.mdct = new Mdct(this.hop);
     this.coder = new HyperpriorCoder(new LatentCoder(b));
     this.hs = new IntegerHyperSynthesis(b.h_s_int, b.izgain, files.graph('h_s_int'), nodeEngine(runtime), this.zStride);
+    const lv = b.level;
+    if (lv) {
+      this.levels = {
+        min: lv.min,
+        max: lv.max,
+        of(chunk: Float32Array[]): number {
+          let e = 0;
+          let n = 0;
+          for (const x of chunk) {
+            for (let i = 0; i < x.length; i++) e += x[i]! * x[i]!;
+            n += x.length;
+          }
+          const db = 10 * Math.log10(n > 0 ? e / n : 0);
+          const index = Number.isFinite(db) ? Math.round((lv.ref_db - db) / lv.step_db) : lv.max;
+          return Math.min(lv.max, Math.max(lv.min, index));
+        },
+      };
+    }
+  }
+
+  /** The factor on y of a chunk at level index `level`. */
+  private levelGain(level: number): number {
+    return this.files.bundle.level ? 10 ** ((level * this.files.bundle.level.step_db) / 20) : 1;
   }
 
   checkQuality(quality: number): void {
@@ -82,12 +112,13 @@ export class AudioMdctModel implements AudioLatentModel {
   /**
    * `x` holds (frames + 2) · N samples, sample 0 being sample (first − 1) · N of the signal
    * (the chunk with one frame of context either side), which is where the chunk's first frame
-   * starts. Returns y = X · gain[q] (before the dead zone), M × frames.
+   * starts. Returns y = X · gain[q] · (the level's factor) (before the dead zone), M × frames.
    */
-  async analyse(x: Float32Array, frames: number, q: number): Promise<Float32Array> {
+  async analyse(x: Float32Array, frames: number, q: number, level = 0): Promise<Float32Array> {
     const n = this.hop;
     if (x.length !== (frames + 2) * n) throw new RangeError(`analyse: expected ${(frames + 2) * n} samples, got ${x.length}`);
-    return scaleChannels(this.mdct.forward(x, frames), this.files.bundle.gain[q]!, frames);
+    const m = this.levelGain(level);
+    return scaleChannels(this.mdct.forward(x, frames), this.files.bundle.gain[q]!.map((g) => g * m), frames);
   }
 
   /** h_a reads y; the coded symbols are round(y shrunk toward 0 by the dead zone θ). */
@@ -100,7 +131,7 @@ export class AudioMdctModel implements AudioLatentModel {
   }
 
   /** The chunk's symbols, and yHat: the coefficients, noise-filled where a symbol is 0. */
-  async decodeLatent(s: ChunkStreams, frames: number, q: number, at: LatentPlace): Promise<HyperLatents & { yHat: Float32Array }> {
+  async decodeLatent(s: ChunkStreams, frames: number, q: number, at: LatentPlace, chunkLevel = 0): Promise<HyperLatents & { yHat: Float32Array }> {
     let level: Float32Array = new Float32Array(0);
     const latents = await this.coder.decode(s, this.zShape(frames), async (zh) => {
       const r = await this.hyperSynthesis(zh, q, frames / this.zStride);
@@ -109,7 +140,8 @@ export class AudioMdctModel implements AudioLatentModel {
     });
     const { symbols } = latents;
     const b = this.files.bundle;
-    const igain = b.igain[q]!;
+    const m = this.levelGain(chunkLevel);
+    const igain = b.igain[q]!.map((g) => g / m);
     const fill = b.noise_fill[q]! * Math.sqrt(3); // uniform noise of unit variance
     const cap = 0.5 + b.deadzone;
     const yHat = new Float32Array(symbols.length);

@@ -25,14 +25,20 @@ export interface AudioLatentModel {
   readonly zStride: number;
   /** Latent frames of signal each side of a chunk that analyse reads and synthesise needs. */
   readonly context: number;
+  /**
+   * Models whose step follows each chunk's loudness: `of` gives a chunk's level index (in
+   * [min, max]) from its own samples, every coded channel; the file stores one per chunk.
+   * Absent: every chunk is at level 0.
+   */
+  readonly levels?: { min: number; max: number; of(chunk: Float32Array[]): number };
   checkQuality(quality: number): void;
   /** Latent frames that code `samples` samples at the model's rate. */
   frames(samples: number): number;
-  /** One chunk's gained latent (M × frames) from (context + frames + context) · hop samples. */
-  analyse(x: Float32Array, frames: number, q: number): Promise<Float32Array>;
+  /** One chunk's gained latent (M × frames) from (context + frames + context) · hop samples, at the chunk's level. */
+  analyse(x: Float32Array, frames: number, q: number, level: number): Promise<Float32Array>;
   encodeLatent(y: Float32Array, frames: number, q: number): Promise<ChunkStreams>;
   /** The latents of one chunk and what the synthesis reads (yHat). */
-  decodeLatent(s: ChunkStreams, frames: number, q: number, at: LatentPlace): Promise<HyperLatents & { yHat: Float32Array }>;
+  decodeLatent(s: ChunkStreams, frames: number, q: number, at: LatentPlace, level: number): Promise<HyperLatents & { yHat: Float32Array }>;
   /** frames · hop samples of one chunk from its latent and its neighbours'. */
   synthesise(cur: Float32Array, frames: number, prev?: { yHat: Float32Array; frames: number }, next?: { yHat: Float32Array; frames: number }): Promise<Float32Array>;
   /** The shortest z stream that can hold a chunk of `frames` latent frames. */

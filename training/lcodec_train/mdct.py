@@ -75,6 +75,23 @@ class Mdct(nn.Module):
         return (frames[:, :-1, n:] + frames[:, 1:, :n]).flatten(1)
 
 
+# The runtime's chunk level (codecs/audio/mdct-model.ts): the step follows each chunk's loudness.
+LEVEL = {"ref_db": -20.0, "step_db": 1.5, "min": -16, "max": 24}
+
+
+def level_index(x: torch.Tensor, lv: dict = LEVEL) -> int:
+    """A chunk's level index from its samples: round((ref_db - mean power in dB) / step_db), clamped."""
+    p = float((x.double() ** 2).mean())
+    if p <= 0:
+        return lv["max"]
+    return int(min(lv["max"], max(lv["min"], math.floor((lv["ref_db"] - 10 * math.log10(p)) / lv["step_db"] + 0.5))))
+
+
+def levelled(x: torch.Tensor, lv: dict = LEVEL) -> torch.Tensor:
+    """x as the codec's quantizer sees it: times 10^(index · step_db / 20) (the same as dividing the step)."""
+    return x * 10 ** (level_index(x, lv) * lv["step_db"] / 20)
+
+
 def deadzone(y: torch.Tensor, theta: float | torch.Tensor) -> torch.Tensor:
     """sign(y) max(|y| - theta, 0): rounding it is a quantizer with a dead zone 1 + 2 theta wide."""
     return torch.sign(y) * torch.clamp(y.abs() - theta, min=0)

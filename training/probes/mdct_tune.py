@@ -18,7 +18,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from lcodec_train.audio import SpectralLoss  # noqa: E402
-from lcodec_train.mdct import N, SAMPLE_RATE, MdctHyperprior, simulate  # noqa: E402
+from lcodec_train.mdct import N, SAMPLE_RATE, MdctHyperprior, levelled, simulate  # noqa: E402
 from lcodec_train.paths import CACHE_DIR  # noqa: E402
 from train_audio import HOLDOUT_SECONDS, load_clips  # noqa: E402
 
@@ -63,6 +63,7 @@ def main() -> None:
     ap.add_argument("--tilt", type=float, nargs="+", default=[0.0],
                     help="noise fill shape exponent: the fill times max(1, f / 1 kHz) ** tilt")
     ap.add_argument("--kbps", type=float, nargs="+", default=[8, 12, 16])
+    ap.add_argument("--level", action="store_true", help="each clip at its chunk level, as the runtime codes it")
     args = ap.parse_args()
     torch.set_num_threads(1)
     state = torch.load(args.ckpt, map_location="cpu")
@@ -71,6 +72,8 @@ def main() -> None:
     model.eval()
     _, hold = load_clips(args.data, CACHE_DIR / "audio-train-24k.npz")
     xs = clips_of(hold, HOLDOUT_SECONDS)
+    if args.level:
+        xs = [levelled(x) for x in xs]
     loss = SpectralLoss()
     print(f"step {state['step']}")
     for alpha in args.alpha:
