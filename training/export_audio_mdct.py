@@ -31,35 +31,55 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from export import bundle_tables, files_digest, save_seed_weights, to_fp16_storage, update_card  # noqa: E402
 from export_audio import OPSET, Graph  # noqa: E402
 from lcodec_train import int_hs  # noqa: E402
-from lcodec_train.mdct import LEVEL, N, SAMPLE_RATE, SHAPE_F0, Z_STRIDE, MdctHyperprior, bits, deadzone, levelled, step_shape  # noqa: E402
+from lcodec_train.mdct import (CONTEXT, LEVEL, N, SAMPLE_RATE, SHAPE_F0, Z_STRIDE, MdctHyperprior, bits, context_indexes,  # noqa: E402
+                               context_tables, deadzone, levelled, step_shape)
 from lcodec_train.layers import gaussian_likelihood  # noqa: E402
 from lcodec_train.paths import CACHE_DIR  # noqa: E402
 from lcodec_train.audio import shuffle1d  # noqa: E402
 from train_audio import HOLDOUT, HOLDOUT_SECONDS, Batcher, load_clips  # noqa: E402
 
 
+SCALE_TABLE = int_hs.gaussian_scale_table()
+
+
+def context_bits(sym: torch.Tensor, hyper_index: np.ndarray, tables: dict) -> float:
+    """Bits of (C, T) symbols coded with the context's indexes (from the hyperprior's)."""
+    idx = context_indexes(sym.numpy().astype(np.int64), hyper_index, tables, len(SCALE_TABLE))
+    sigma = torch.from_numpy(SCALE_TABLE[idx]).float()
+    return -torch.log2(gaussian_likelihood(sym, sigma).clamp(min=1e-9)).sum().item()
+
+
 @torch.no_grad()
-def rate(model: MdctHyperprior, segs: list[torch.Tensor], step: float, alpha: float, theta: float) -> float:
-    """Estimated kbit/s (float entropy model, true rounding) over `segs` (each (1, 1, T N), T % Z_STRIDE == 0)."""
+def rate(model: MdctHyperprior, segs: list[torch.Tensor], step: float, alpha: float, theta: float, ctx: dict | None = None) -> float:
+    """Estimated kbit/s (float entropy model, true rounding) over `segs` (each (1, 1, T N), T % Z_STRIDE == 0);
+    with `ctx` (context tables), y under the context's indexes, the hyperprior's sigma snapped to the scale table."""
     w = step_shape(alpha)[0][:, None] * step
     total = 0.0
+    log_table = np.log(SCALE_TABLE)
     for x in segs:
         y_raw = model.g_a(x) / w
-        total += bits(model(deadzone(y_raw, theta), y_raw, noise=False)).item()
+        out = model(deadzone(y_raw, theta), y_raw, noise=False)
+        if ctx is None:
+            total += bits(out).item()
+            continue
+        sigma = out["sigma"][0].double().clamp(min=float(SCALE_TABLE[0])).numpy()
+        step_log = (log_table[-1] - log_table[0]) / (len(SCALE_TABLE) - 1)
+        idx = np.clip(np.round((np.log(sigma) - log_table[0]) / step_log), 0, len(SCALE_TABLE) - 1).astype(np.int64)
+        total += context_bits(torch.round(deadzone(y_raw, theta))[0], idx, ctx) - torch.log2(out["z_lik"]).sum().item()
     return total / (sum(x.shape[-1] for x in segs) / SAMPLE_RATE) / 1000
 
 
-def steps_for(model, segs, targets: list[float], alpha: float, theta: float) -> list[float]:
+def steps_for(model, segs, targets: list[float], alpha: float, theta: float, ctx: dict | None) -> list[float]:
     """The global step of each target rate: rates on a log grid of steps, interpolated in log-log."""
     grid = np.exp(np.linspace(math.log(2e-3), math.log(2.0), 25))
-    log_kbps = np.log([rate(model, segs, float(s), alpha, theta) for s in grid])
+    log_kbps = np.log([rate(model, segs, float(s), alpha, theta, ctx) for s in grid])
     # kbps falls as the step grows: interpolate log step over ascending log kbps
     return [float(np.exp(np.interp(math.log(t), log_kbps[::-1], np.log(grid)[::-1]))) for t in targets]
 
 
 @torch.no_grad()
-def check_rates(model: MdctHyperprior, q: dict, segs: list[torch.Tensor], table: torch.Tensor, theta: float) -> list[dict]:
-    """Estimated kbit/s with the float h_s and with the integer h_s + index tables, per quality."""
+def check_rates(model: MdctHyperprior, q: dict, segs: list[torch.Tensor], table: torch.Tensor, theta: float, ctx: dict | None) -> list[dict]:
+    """Estimated kbit/s with the float h_s and with the integer h_s + index tables (+ the context), per quality."""
     rows = []
     seconds = sum(x.shape[-1] for x in segs) / SAMPLE_RATE
     for qual in range(model.qualities):
@@ -71,8 +91,11 @@ def check_rates(model: MdctHyperprior, q: dict, segs: list[torch.Tensor], table:
             fb += bits(out).item()
             z_hat = torch.round(model.h_a(y_raw))
             acc = int_hs.simulate(q, int_hs.input_codes(z_hat, torch.exp(model.log_izgain[qual]), q["s_in"]))
-            sigma = table[shuffle1d(int_hs.scale_indexes(q, acc), Z_STRIDE)].float()
-            ib += -torch.log2(gaussian_likelihood(torch.round(y), sigma).clamp(min=1e-9)).sum().item()
+            hyper = shuffle1d(int_hs.scale_indexes(q, acc), Z_STRIDE)
+            if ctx is None:
+                ib += -torch.log2(gaussian_likelihood(torch.round(y), table[hyper].float()).clamp(min=1e-9)).sum().item()
+            else:
+                ib += context_bits(torch.round(y)[0], hyper[0].numpy().astype(np.int64), ctx)
             ib += -torch.log2(out["z_lik"]).sum().item()
         rows.append({"quality": qual, "float_kbps": round(fb / seconds / 1000, 3), "int_kbps": round(ib / seconds / 1000, 3)})
     return rows
@@ -92,6 +115,8 @@ def main() -> None:
     ap.add_argument("--fill", type=float, nargs="+", default=[0.6], help="noise fill factor (one, or one per quality)")
     ap.add_argument("--fill-tilt", type=float, default=0.0,
                     help="noise fill shape: the fill times max(1, f / 1 kHz) ** tilt (brighter above 1 kHz)")
+    ap.add_argument("--no-context", action="store_true",
+                    help="code y under the hyperprior's scales alone (no context from decoded neighbours)")
     ap.add_argument("--no-level", action="store_true",
                     help="an absolute step (no per-chunk level): the step no longer follows the signal's loudness")
     ap.add_argument("--note", default=None)
@@ -118,12 +143,13 @@ def main() -> None:
     if not args.no_level:
         # each calibration segment at its own level, as the runtime codes each chunk
         segs = [levelled(s) for s in segs]
+    ctx = None if args.no_context else context_tables(SCALE_TABLE)
     if args.steps:
         steps = args.steps
-        targets = [round(rate(model, segs, s, args.alpha, args.theta), 3) for s in steps]
+        targets = [round(rate(model, segs, s, args.alpha, args.theta, ctx), 3) for s in steps]
     else:
         targets = sorted(args.kbps)
-        steps = steps_for(model, segs, targets, args.alpha, args.theta)
+        steps = steps_for(model, segs, targets, args.alpha, args.theta, ctx)
     for t, s in zip(targets, steps):
         print(f"{t:g} kbps: step {s:.5f}")
     fills = args.fill * len(targets) if len(args.fill) == 1 else args.fill
@@ -143,7 +169,7 @@ def main() -> None:
     calib = int_hs.calibrate(model, calib_x, Q)
     q = int_hs.quantize(model, calib, scale_table)
     int_hs.to_onnx(q, model.Nz, str(out_dir / "h_s_int.onnx"))
-    check = check_rates(model, q, segs[-len(hold):], torch.tensor(scale_table), args.theta)
+    check = check_rates(model, q, segs[-len(hold):], torch.tensor(scale_table), args.theta, ctx)
     for r in check:
         print(f"q{r['quality']}: float h_s {r['float_kbps']:.3f} kbps, integer h_s {r['int_kbps']:.3f} kbps (holdout)")
 
@@ -158,6 +184,7 @@ def main() -> None:
         "noise_fill": fills,
         "fill_shape": [round(float(v), 6) for v in step_shape(args.fill_tilt)[0]],
         **({} if args.no_level else {"level": LEVEL}),
+        **({} if ctx is None else {"context": ctx}),
         **bundle_tables(model, q, scale_table),
     }
     (out_dir / "bundle.json").write_text(json.dumps(bundle))

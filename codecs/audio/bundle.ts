@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../../src/errors.js';
 import { loadModelFiles, type HyperpriorBundle, type HyperpriorGraph, type LearnedModelFiles } from '../learned/model-files.js';
+import { ScaleContext, type ScaleContextBundle } from '../learned/scale-context.js';
 
 /** What both audio bundles declare about their latent. */
 interface AudioArch {
@@ -58,6 +59,8 @@ export interface MdctBundle extends HyperpriorBundle {
    * 10^(index · step_db / 20). Absent: every chunk at index 0.
    */
   level?: { ref_db: number; step_db: number; min: number; max: number };
+  /** A context on the y symbols' scale indexes from their decoded neighbours (codecs/learned/scale-context.ts). */
+  context?: ScaleContextBundle;
 }
 
 export type AudioGraph = HyperpriorGraph;
@@ -81,6 +84,13 @@ export function loadMdctModelFiles(dir: string): MdctModelFiles {
     checkIntegerHs(dir, b);
     const Q = b.qualities;
     const fillOk = b.noise_fill?.length === Q && b.fill_shape?.length === b.arch.M && b.fill_shape.every((v) => v >= 0 && v <= 16);
+    if (b.context) {
+      try {
+        new ScaleContext(b.context, b.y.scale_table.length);
+      } catch (e) {
+        throw new InputError(`model bundle in ${dir} is inconsistent (${(e as Error).message})`);
+      }
+    }
     const lv = b.level;
     const levelOk = !lv || (lv.step_db > 0 && lv.step_db <= 12 && Number.isInteger(lv.min) && Number.isInteger(lv.max) && -128 <= lv.min && lv.min <= 0 && 0 <= lv.max && lv.max <= 127 && Math.abs(lv.ref_db) <= 200);
     if (b.arch.M !== b.arch.hop || !fillOk || !levelOk || b.gain.length !== Q || !(b.deadzone >= 0 && b.deadzone < 0.5)) {

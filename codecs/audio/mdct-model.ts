@@ -33,6 +33,7 @@ import { HyperpriorCoder, checkQuality, type HyperLatents, type ZShape } from '.
 import { IntegerHyperSynthesis } from '../learned/integer-hs.js';
 import { LatentCoder } from '../learned/latent-coder.js';
 import { quantizeZ, scaleChannels } from '../learned/quantize.js';
+import { ScaleContext } from '../learned/scale-context.js';
 import type { MdctModelFiles } from './bundle.js';
 import { Mdct } from './mdct.js';
 import type { AudioLatentModel, ChunkStreams, LatentPlace } from './model.js';
@@ -57,6 +58,7 @@ export class AudioMdctModel implements AudioLatentModel {
   private readonly mdct: Mdct;
   private readonly coder: HyperpriorCoder;
   private readonly hs: IntegerHyperSynthesis;
+  private readonly scaleContext?: ScaleContext;
   readonly levels?: { min: number; max: number; of(chunk: Float32Array[]): number };
 
   constructor(readonly name: string, readonly files: MdctModelFiles, readonly runtime: RuntimeOptions = {}) {
@@ -68,6 +70,7 @@ export class AudioMdctModel implements AudioLatentModel {
     this.mdct = new Mdct(this.hop);
     this.coder = new HyperpriorCoder(new LatentCoder(b));
     this.hs = new IntegerHyperSynthesis(b.h_s_int, b.izgain, files.graph('h_s_int'), nodeEngine(runtime), this.zStride);
+    if (b.context) this.scaleContext = new ScaleContext(b.context, b.y.scale_table.length);
     const lv = b.level;
     if (lv) {
       this.levels = {
@@ -127,7 +130,8 @@ export class AudioMdctModel implements AudioLatentModel {
     const zHat = quantizeZ(scaleChannels(Float64Array.from(z), this.files.bundle.zgain[q]!, frames / this.zStride));
     const theta = this.files.bundle.deadzone;
     const shrunk = y.map((v) => (v > theta ? v - theta : v < -theta ? v + theta : 0));
-    return (await this.coder.encode(shrunk, zHat, this.zShape(frames), async (zh) => (await this.hyperSynthesis(zh, q, frames / this.zStride)).params)).streams;
+    const params = async (zh: Int32Array) => (await this.hyperSynthesis(zh, q, frames / this.zStride)).params;
+    return (await this.coder.encode(shrunk, zHat, this.zShape(frames), params, this.scaleContext?.forColumns(frames))).streams;
   }
 
   /** The chunk's symbols, and yHat: the coefficients, noise-filled where a symbol is 0. */
@@ -137,7 +141,7 @@ export class AudioMdctModel implements AudioLatentModel {
       const r = await this.hyperSynthesis(zh, q, frames / this.zStride);
       level = r.level;
       return r.params;
-    });
+    }, this.scaleContext?.forColumns(frames));
     const { symbols } = latents;
     const b = this.files.bundle;
     const m = this.levelGain(chunkLevel);

@@ -20,6 +20,7 @@ import { InputError } from '../../src/errors.js';
 import type { Modality } from '../../src/media.js';
 import { LatentCoder } from './latent-coder.js';
 import { quantizeAround } from './quantize.js';
+import type { IndexContext } from './scale-context.js';
 
 /** A coded block (image tile, audio chunk, video tile): its z and y streams. */
 export interface LatentStreams {
@@ -82,18 +83,24 @@ export class HyperpriorCoder {
   constructor(readonly tables: LatentCoder) {}
 
   /** Codes one block from its gained latent y and quantized hyper-latent ẑ. */
-  async encode(y: Float32Array, zHat: Int32Array, z: ZShape, params: EntropyParameters): Promise<{ streams: LatentStreams; latents: HyperLatents }> {
+  async encode(y: Float32Array, zHat: Int32Array, z: ZShape, params: EntropyParameters, context?: IndexContext): Promise<{ streams: LatentStreams; latents: HyperLatents }> {
     const zBytes = this.tables.encodeZ(zHat, z.channels, z.positions);
-    const { mu, index } = await params(zHat);
+    const { mu, index: hyper } = await params(zHat);
     const symbols = quantizeAround(y, mu);
+    const index = context ? context.adjust(symbols, hyper) : hyper;
     return { streams: { z: zBytes, y: this.tables.encodeY(symbols, index) }, latents: { zHat, index, mu, symbols } };
   }
 
-  /** Entropy decoding of one block: ẑ, then the entropy parameters, then the y symbols. */
-  async decode(s: LatentStreams, z: ZShape, params: EntropyParameters): Promise<HyperLatents> {
+  /**
+   * Entropy decoding of one block: ẑ, then the entropy parameters, then the y symbols (with a
+   * context, one by one, each with the index its decoded neighbours give; latents.index holds
+   * the indexes used).
+   */
+  async decode(s: LatentStreams, z: ZShape, params: EntropyParameters, context?: IndexContext): Promise<HyperLatents> {
     const zHat = this.tables.decodeZ(s.z, z.channels, z.positions);
     const { mu, index } = await params(zHat);
-    return { zHat, index, mu, symbols: this.tables.decodeY(s.y, index) };
+    if (!context) return { zHat, index, mu, symbols: this.tables.decodeY(s.y, index) };
+    return { zHat, mu, ...this.tables.decodeYWith(s.y, index, context) };
   }
 
   /**

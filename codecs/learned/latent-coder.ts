@@ -5,6 +5,7 @@
  * model from the bundle's pmfs by the one CDF builder.
  */
 import { CdfTables, FactorizedModel, GaussianConditional, minStreamBytes } from '../../entropy/index.js';
+import type { IndexContext } from './scale-context.js';
 import type { LatentBundle } from './model-files.js';
 
 /** Mass outside a pmf row, for the escape symbol. */
@@ -50,5 +51,10 @@ export class LatentCoder {
 
   decodeY(bytes: Uint8Array, index: Int32Array): Int32Array {
     return this.y.decompress(bytes, index);
+  }
+
+  /** Symbols coded under a context on their indexes: the symbols and the indexes used. */
+  decodeYWith(bytes: Uint8Array, index: Int32Array, context: IndexContext): { symbols: Int32Array; index: Int32Array } {
+    return context.decode(bytes, index, this.y.tables);
   }
 }

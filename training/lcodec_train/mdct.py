@@ -215,3 +215,50 @@ def simulate(model: MdctHyperprior, x: torch.Tensor, step: float, alpha: float, 
     y_hat = torch.where(sym != 0, sym, filled)
     x_hat = model.mdct.inverse(y_hat * w)[:, :L]
     return x_hat.reshape(1, 1, L), bits(out).item()
+
+
+# The runtime's context on the scale indexes (codecs/learned/scale-context.ts): neighbours
+# (dc, dt, weight) decoded before (c, t) in coefficient-major order, lambda, kappa.
+CONTEXT = {"neighbours": [[0, 1, 2], [1, 0, 2], [1, 1, 1], [0, 2, 1], [1, -1, 1], [2, 0, 1]],
+           "lam": 0.75, "kappa": 1.5, "q_bits": 12, "d_min": -20, "d_max": 20}
+
+
+def context_tables(scale_table: np.ndarray, ctx: dict = CONTEXT) -> dict:
+    """The bundle's integer tables of the scale-index context."""
+    q = 2 ** ctx["q_bits"]
+    v = torch.arange(-2000, 2001, dtype=torch.float64)
+    mean_abs = [int(round(float((gaussian_likelihood(v, torch.tensor(float(s), dtype=torch.float64)) * v.abs()).sum()) * q))
+                for s in scale_table]
+    rho = float(scale_table[1] / scale_table[0])
+    thresholds = [int(round(65536 * rho ** ((d - 0.5) / ctx["lam"]))) for d in range(ctx["d_min"], ctx["d_max"] + 1)]
+    return {"neighbours": ctx["neighbours"], "mean_abs": mean_abs, "q_bits": ctx["q_bits"],
+            "kappa": int(round(ctx["kappa"] * q)), "d_min": ctx["d_min"], "thresholds": thresholds}
+
+
+def context_indexes(sym: np.ndarray, idx: np.ndarray, tables: dict, n_tables: int) -> np.ndarray:
+    """The indexes the runtime codes (C, T) symbols with, from the hyperprior's (C, T) indexes (exact integers)."""
+    C, T = sym.shape
+    a = np.minimum(np.abs(sym.astype(np.int64)), 1 << 15)
+    ea = np.asarray(tables["mean_abs"], dtype=np.int64)[idx.astype(np.int64)]
+    obs = np.zeros((C, T), np.int64)
+    exp = np.zeros((C, T), np.int64)
+    valid = np.ones((C, T), bool)
+    for dc, dt, w in tables["neighbours"]:
+        src_a = np.zeros((C, T), np.int64)
+        src_e = np.zeros((C, T), np.int64)
+        ok = np.zeros((C, T), bool)
+        c0, t0, t1 = dc, max(dt, 0), T + min(dt, 0)
+        src_a[c0:, t0:t1] = a[:C - dc, t0 - dt:t1 - dt]
+        src_e[c0:, t0:t1] = ea[:C - dc, t0 - dt:t1 - dt]
+        ok[c0:, t0:t1] = True
+        obs += w * src_a
+        exp += w * src_e
+        valid &= ok
+    num = (obs * (2 ** tables["q_bits"]) + tables["kappa"]) * 65536
+    den = exp + tables["kappa"]
+    thr = np.asarray(tables["thresholds"], dtype=np.int64)
+    # numbers stay below 2^53 (the runtime's bounds), so int64 products are exact
+    count = (den[..., None] * thr[None, None, :] <= num[..., None]).sum(-1)
+    d = tables["d_min"] + count - 1
+    out = np.clip(idx + d, 0, n_tables - 1)
+    return np.where(valid, out, idx)
