@@ -31,18 +31,19 @@ function rng(seed: number): () => number {
 
 describe('scale-index context', () => {
   it('raises the index where the neighbours came out larger than their scales, lowers it where smaller, and leaves the edges', () => {
-    const C = 6;
-    const T = 6;
+    const C = 8;
+    const T = 10;
     const index = new Int32Array(C * T).fill(30);
     const quiet = new Int32Array(C * T); // every neighbour 0: far below scale 30's mean
     const loud = new Int32Array(C * T).fill(400);
     const at = (c: number, t: number): number => c * T + t;
     const down = context.adjust(quiet, index, T);
     const up = context.adjust(loud, index, T);
-    expect(down[at(3, 3)]).toBeLessThan(30);
-    expect(up[at(3, 3)]).toBeGreaterThan(30);
-    // Row 0 and 1 miss a neighbour two rows down; column 0 misses the previous frame; the last column the next.
-    for (const [c, t] of [[0, 3], [1, 3], [3, 0], [3, 1], [3, T - 1]] as const) {
+    expect(down[at(4, 6)]).toBeLessThan(30);
+    expect(up[at(4, 6)]).toBeGreaterThan(30);
+    // Rows 0 and 1 miss a neighbour two rows down; the first columns miss earlier frames, the last column the next.
+    const reach = Math.max(...bundle.context!.neighbours.map((n) => n[1]));
+    for (const [c, t] of [[0, 6], [1, 6], [4, 0], [4, reach - 1], [4, T - 1]] as const) {
       expect(down[at(c, t)]).toBe(30);
       expect(up[at(c, t)]).toBe(30);
     }

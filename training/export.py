@@ -95,13 +95,15 @@ def factorized_tables(model: Hyperprior) -> dict:
     return {"pmfs": pmfs, "offsets": offsets}
 
 
-def gaussian_tables(scale_table: np.ndarray) -> dict:
+def gaussian_tables(scale_table: np.ndarray, likelihood=gaussian_likelihood) -> dict:
+    """A pmf per scale (Gaussian by default; `likelihood(v, scale)` another zero-mean family)."""
     pmfs, offsets = [], []
     for s in scale_table:
-        # half-width where both tails together hold about TAIL
+        # half-width where both Gaussian tails together hold about TAIL (a heavier family's
+        # rest is coded through the escape)
         k = int(math.ceil(s * 6.2 + 1))
         v = torch.arange(-k, k + 1, dtype=torch.float64)
-        p = gaussian_likelihood(v, torch.full_like(v, float(s))).numpy()
+        p = likelihood(v, torch.full_like(v, float(s))).numpy()
         pmfs.append([float(x) for x in p])
         offsets.append(-k)
     return {"scale_table": [float(s) for s in scale_table], "pmfs": pmfs, "offsets": offsets}
@@ -163,9 +165,9 @@ def update_card(out_dir: Path, fields: dict, measured: tuple[str, ...] = ()) -> 
     write_index(out_dir.parent)
 
 
-def bundle_tables(model: nn.Module, q: dict, scale_table: np.ndarray) -> dict:
+def bundle_tables(model: nn.Module, q: dict, scale_table: np.ndarray, likelihood=gaussian_likelihood) -> dict:
     """The part of bundle.json the image and audio codecs share: gains per quality, the integer
-    h_s parameters (int_hs.quantize) and the entropy tables of z and y."""
+    h_s parameters (int_hs.quantize) and the entropy tables of z and y (y's family: `likelihood`)."""
     return {
         "gain": torch.exp(model.log_gain).tolist(),
         "igain": torch.exp(model.log_igain).tolist(),
@@ -178,7 +180,7 @@ def bundle_tables(model: nn.Module, q: dict, scale_table: np.ndarray) -> dict:
             "thresholds": q["thresholds"].tolist(),
         },
         "z": factorized_tables(model),
-        "y": gaussian_tables(scale_table),
+        "y": gaussian_tables(scale_table, likelihood),
         "precision": 16,
     }
 

@@ -31,8 +31,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from export import bundle_tables, files_digest, save_seed_weights, to_fp16_storage, update_card  # noqa: E402
 from export_audio import OPSET, Graph  # noqa: E402
 from lcodec_train import int_hs  # noqa: E402
-from lcodec_train.mdct import (CONTEXT, LEVEL, N, SAMPLE_RATE, SHAPE_F0, Z_STRIDE, MdctHyperprior, bits, context_indexes,  # noqa: E402
-                               context_tables, deadzone, levelled, step_shape)
+from lcodec_train.mdct import (LEVEL, N, SAMPLE_RATE, SHAPE_F0, Z_STRIDE, MdctHyperprior, bits, context_indexes,  # noqa: E402
+                               context_tables, deadzone, laplace_likelihood, levelled, step_shape)
 from lcodec_train.layers import gaussian_likelihood  # noqa: E402
 from lcodec_train.paths import CACHE_DIR  # noqa: E402
 from lcodec_train.audio import shuffle1d  # noqa: E402
@@ -42,30 +42,28 @@ from train_audio import HOLDOUT, HOLDOUT_SECONDS, Batcher, load_clips  # noqa: E
 SCALE_TABLE = int_hs.gaussian_scale_table()
 
 
-def context_bits(sym: torch.Tensor, hyper_index: np.ndarray, tables: dict) -> float:
-    """Bits of (C, T) symbols coded with the context's indexes (from the hyperprior's)."""
-    idx = context_indexes(sym.numpy().astype(np.int64), hyper_index, tables, len(SCALE_TABLE))
-    sigma = torch.from_numpy(SCALE_TABLE[idx]).float()
-    return -torch.log2(gaussian_likelihood(sym, sigma).clamp(min=1e-9)).sum().item()
+def y_bits(sym: torch.Tensor, hyper_index: np.ndarray, tables: dict | None) -> float:
+    """Bits of (C, T) symbols under the bundle's Laplacian tables, at the hyperprior's indexes
+    or (with context `tables`) at the indexes the context makes of them."""
+    idx = hyper_index if tables is None else context_indexes(sym.numpy().astype(np.int64), hyper_index, tables, len(SCALE_TABLE))
+    sigma = torch.from_numpy(SCALE_TABLE[idx]).double()
+    return -torch.log2(laplace_likelihood(sym.double(), sigma).clamp(min=1e-9)).sum().item()
 
 
 @torch.no_grad()
 def rate(model: MdctHyperprior, segs: list[torch.Tensor], step: float, alpha: float, theta: float, ctx: dict | None = None) -> float:
-    """Estimated kbit/s (float entropy model, true rounding) over `segs` (each (1, 1, T N), T % Z_STRIDE == 0);
-    with `ctx` (context tables), y under the context's indexes, the hyperprior's sigma snapped to the scale table."""
+    """Estimated kbit/s over `segs` (each (1, 1, T N), T % Z_STRIDE == 0): the float h_s's sigma snapped
+    to the scale table, y under the Laplacian tables at those indexes or (with `ctx`) the context's."""
     w = step_shape(alpha)[0][:, None] * step
     total = 0.0
     log_table = np.log(SCALE_TABLE)
     for x in segs:
         y_raw = model.g_a(x) / w
         out = model(deadzone(y_raw, theta), y_raw, noise=False)
-        if ctx is None:
-            total += bits(out).item()
-            continue
         sigma = out["sigma"][0].double().clamp(min=float(SCALE_TABLE[0])).numpy()
         step_log = (log_table[-1] - log_table[0]) / (len(SCALE_TABLE) - 1)
         idx = np.clip(np.round((np.log(sigma) - log_table[0]) / step_log), 0, len(SCALE_TABLE) - 1).astype(np.int64)
-        total += context_bits(torch.round(deadzone(y_raw, theta))[0], idx, ctx) - torch.log2(out["z_lik"]).sum().item()
+        total += y_bits(torch.round(deadzone(y_raw, theta))[0], idx, ctx) - torch.log2(out["z_lik"]).sum().item()
     return total / (sum(x.shape[-1] for x in segs) / SAMPLE_RATE) / 1000
 
 
@@ -79,7 +77,8 @@ def steps_for(model, segs, targets: list[float], alpha: float, theta: float, ctx
 
 @torch.no_grad()
 def check_rates(model: MdctHyperprior, q: dict, segs: list[torch.Tensor], table: torch.Tensor, theta: float, ctx: dict | None) -> list[dict]:
-    """Estimated kbit/s with the float h_s and with the integer h_s + index tables (+ the context), per quality."""
+    """Estimated kbit/s with the float h_s (its Gaussian) and with the integer h_s + index tables (the
+    bundle's Laplacian tables, with the context unless it is off), per quality."""
     rows = []
     seconds = sum(x.shape[-1] for x in segs) / SAMPLE_RATE
     for qual in range(model.qualities):
@@ -92,10 +91,7 @@ def check_rates(model: MdctHyperprior, q: dict, segs: list[torch.Tensor], table:
             z_hat = torch.round(model.h_a(y_raw))
             acc = int_hs.simulate(q, int_hs.input_codes(z_hat, torch.exp(model.log_izgain[qual]), q["s_in"]))
             hyper = shuffle1d(int_hs.scale_indexes(q, acc), Z_STRIDE)
-            if ctx is None:
-                ib += -torch.log2(gaussian_likelihood(torch.round(y), table[hyper].float()).clamp(min=1e-9)).sum().item()
-            else:
-                ib += context_bits(torch.round(y)[0], hyper[0].numpy().astype(np.int64), ctx)
+            ib += y_bits(torch.round(y)[0], hyper[0].numpy().astype(np.int64), ctx)
             ib += -torch.log2(out["z_lik"]).sum().item()
         rows.append({"quality": qual, "float_kbps": round(fb / seconds / 1000, 3), "int_kbps": round(ib / seconds / 1000, 3)})
     return rows
@@ -143,7 +139,7 @@ def main() -> None:
     if not args.no_level:
         # each calibration segment at its own level, as the runtime codes each chunk
         segs = [levelled(s) for s in segs]
-    ctx = None if args.no_context else context_tables(SCALE_TABLE)
+    ctx = None if args.no_context else context_tables(SCALE_TABLE)  # E|symbol| of the Laplacian tables
     if args.steps:
         steps = args.steps
         targets = [round(rate(model, segs, s, args.alpha, args.theta, ctx), 3) for s in steps]
@@ -185,7 +181,7 @@ def main() -> None:
         "fill_shape": [round(float(v), 6) for v in step_shape(args.fill_tilt)[0]],
         **({} if args.no_level else {"level": LEVEL}),
         **({} if ctx is None else {"context": ctx}),
-        **bundle_tables(model, q, scale_table),
+        **bundle_tables(model, q, scale_table, laplace_likelihood),
     }
     (out_dir / "bundle.json").write_text(json.dumps(bundle))
     digest = files_digest(out_dir)
@@ -222,8 +218,13 @@ def main() -> None:
         **({} if args.no_level else {"level": LEVEL}),
         "noise_fill": fills,
         "noise_fill_tilt": args.fill_tilt,
-        "entropy_model": "y: zero-mean Gaussian conditional (64 scales 0.11..256), scale index from the integer h_s; "
-                         "z: factorized prior (one table per channel)",
+        "entropy_model": "y: zero-mean Laplacian conditional (64 scales 0.11..256: standard deviations; trained as a "
+                         "Gaussian, whose tails are too light for MDCT coefficients), scale index from the integer h_s"
+                         + ("" if ctx is None else
+                            ", then moved by a context on the decoded neighbours (previous frames of the coefficient, "
+                            "lower coefficients): d = round(0.75 log((S_obs + 1.5) / (S_exp + 1.5))) index steps, S weighted "
+                            "sums of |symbol| and of its expected value (codecs/learned/scale-context.ts)")
+                         + "; z: factorized prior (one table per channel)",
         "loss": "estimated kbit/s of the rounded coefficients (uniform-noise proxy), over random global steps "
                 "(log-uniform 0.004..0.4), step-shape exponents (0..1) and dead zones (0..0.3): the transform and "
                 "quantizer are fixed, so the distortion at a step does not depend on the learned part; qualities "

@@ -219,15 +219,26 @@ def simulate(model: MdctHyperprior, x: torch.Tensor, step: float, alpha: float, 
 
 # The runtime's context on the scale indexes (codecs/learned/scale-context.ts): neighbours
 # (dc, dt, weight) decoded before (c, t) in coefficient-major order, lambda, kappa.
-CONTEXT = {"neighbours": [[0, 1, 2], [1, 0, 2], [1, 1, 1], [0, 2, 1], [1, -1, 1], [2, 0, 1]],
+CONTEXT = {"neighbours": [[0, 1, 3], [1, 0, 2], [1, 1, 1], [0, 2, 1], [1, -1, 1], [2, 0, 1], [0, 3, 1], [0, 4, 1]],
            "lam": 0.75, "kappa": 1.5, "q_bits": 12, "d_min": -20, "d_max": 20}
 
 
-def context_tables(scale_table: np.ndarray, ctx: dict = CONTEXT) -> dict:
-    """The bundle's integer tables of the scale-index context."""
+def laplace_likelihood(v: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
+    """Probability of the unit bin around v under a zero-mean Laplacian of standard deviation sigma
+    (the coded coefficients' family: given their scale, MDCT coefficients have heavier tails than
+    a Gaussian)."""
+    b = torch.clamp(sigma, min=0.11) / math.sqrt(2)
+    a = v.abs()
+    inner = -torch.expm1(-0.5 / b)  # P(|x| < 1/2)
+    outer = 0.5 * torch.exp(-(a - 0.5) / b) * -torch.expm1(-1 / b)
+    return torch.where(a < 0.5, inner, outer)
+
+
+def context_tables(scale_table: np.ndarray, ctx: dict = CONTEXT, likelihood=laplace_likelihood) -> dict:
+    """The bundle's integer tables of the scale-index context (E|symbol| under `likelihood`)."""
     q = 2 ** ctx["q_bits"]
-    v = torch.arange(-2000, 2001, dtype=torch.float64)
-    mean_abs = [int(round(float((gaussian_likelihood(v, torch.tensor(float(s), dtype=torch.float64)) * v.abs()).sum()) * q))
+    v = torch.arange(-4000, 4001, dtype=torch.float64)
+    mean_abs = [int(round(float((likelihood(v, torch.full_like(v, float(s))) * v.abs()).sum()) * q))
                 for s in scale_table]
     rho = float(scale_table[1] / scale_table[0])
     thresholds = [int(round(65536 * rho ** ((d - 0.5) / ctx["lam"]))) for d in range(ctx["d_min"], ctx["d_max"] + 1)]
