@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { InputError } from '../../src/errors.js';
 import { loadModelFiles, type HyperpriorBundle, type HyperpriorGraph, type LearnedModelFiles } from '../learned/model-files.js';
 import { ScaleContext, type ScaleContextBundle } from '../learned/scale-context.js';
+import { Tns, type TnsBundle } from './tns.js';
 
 /** What both audio bundles declare about their latent. */
 interface AudioArch {
@@ -61,6 +62,8 @@ export interface MdctBundle extends HyperpriorBundle {
   level?: { ref_db: number; step_db: number; min: number; max: number };
   /** A context on the y symbols' scale indexes from their decoded neighbours (codecs/learned/scale-context.ts). */
   context?: ScaleContextBundle;
+  /** Temporal noise shaping (codecs/audio/tns.ts): a third section per chunk and coded channel. */
+  tns?: TnsBundle;
 }
 
 export type AudioGraph = HyperpriorGraph;
@@ -84,9 +87,10 @@ export function loadMdctModelFiles(dir: string): MdctModelFiles {
     checkIntegerHs(dir, b);
     const Q = b.qualities;
     const fillOk = b.noise_fill?.length === Q && b.fill_shape?.length === b.arch.M && b.fill_shape.every((v) => v >= 0 && v <= 16);
-    if (b.context) {
+    if (b.context || b.tns) {
       try {
-        new ScaleContext(b.context, b.y.scale_table.length);
+        if (b.context) new ScaleContext(b.context, b.y.scale_table.length);
+        if (b.tns) new Tns(b.tns, b.arch.M);
       } catch (e) {
         throw new InputError(`model bundle in ${dir} is inconsistent (${(e as Error).message})`);
       }

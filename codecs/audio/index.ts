@@ -1,7 +1,8 @@
 /**
  * Learned audio codecs behind the common codec interface. The bitstream is an `.lc` container
  * (docs/FORMAT.md): shape [sampleRate, channels, samples, chunkFrames, channelCoding, highband],
- * then per chunk and coded channel a z and a y stream, then (a model with levels) one level index
+ * then per chunk and coded channel a z and a y stream (and, for a model with side information,
+ * its section: audio-mdct's TNS filters), then (a model with levels) one level index
  * per chunk, then (highband = 1) per coded channel the high-band levels (highband.ts: what an
  * input above the model's rate has beyond its band).
  *
@@ -273,6 +274,7 @@ export class LearnedAudioCodec implements AudioCodec {
         const y = await m.analyse(buf.read(c, from, to), frames, quality, level);
         const s = await m.encodeLatent(y, frames, quality);
         sections.push(s.z, s.y);
+        if (m.sideStreams) sections.push(s.side!);
       }
       onChunk?.({ chunk: k, bufferedSamples: (buf.end - Math.max(0, from)) * info.channels });
       k++;
@@ -426,7 +428,8 @@ export class LearnedAudioCodec implements AudioCodec {
     // Counted before the layout is built: a huge declared length must not build a huge array.
     const chunks = Math.ceil(this.model.frames(n) / chunkFrames);
     const lv = this.model.levels;
-    const expected = chunks * channels * 2 + (lv ? 1 : 0) + (hasHighband ? channels : 0);
+    const per = this.model.sideStreams ? 3 : 2;
+    const expected = chunks * channels * per + (lv ? 1 : 0) + (hasHighband ? channels : 0);
     if (c.sections.length !== expected) {
       throw new CorruptFileError(`corrupt .lc file (expected ${expected} sections, found ${c.sections.length})`);
     }
@@ -438,17 +441,17 @@ export class LearnedAudioCodec implements AudioCodec {
       const minZ = this.model.minZStreamBytes(layout[k]!);
       const row: ChunkStreams[] = [];
       for (let ch = 0; ch < channels; ch++) {
-        const i = (k * channels + ch) * 2;
+        const i = (k * channels + ch) * per;
         if (c.sections[i]!.length < minZ) {
           throw new CorruptFileError(`corrupt .lc file (chunk ${k} is too short for the declared audio length: ${c.sections[i]!.length} bytes, at least ${minZ} needed)`);
         }
-        row.push({ z: c.sections[i]!, y: c.sections[i + 1]! });
+        row.push(per === 3 ? { z: c.sections[i]!, y: c.sections[i + 1]!, side: c.sections[i + 2]! } : { z: c.sections[i]!, y: c.sections[i + 1]! });
       }
       streams.push(row);
     }
     let levels: number[] = new Array(chunks).fill(0);
     if (lv) {
-      const s = c.sections[chunks * channels * 2]!;
+      const s = c.sections[chunks * channels * per]!;
       if (s.length !== chunks) throw new CorruptFileError(`corrupt .lc file (${s.length} chunk levels for ${chunks} chunks)`);
       levels = Array.from(s, (v) => (v << 24) >> 24);
       const bad = levels.find((v) => v < lv.min || v > lv.max);
@@ -458,7 +461,7 @@ export class LearnedAudioCodec implements AudioCodec {
     if (!hasHighband || !hbLayout) return { info, quality: c.quality, streams, levels };
     const frames = highbandFrames(hbLayout, samples);
     const damaged = (message: string): Error => new CorruptFileError(`corrupt .lc file (${message})`);
-    const hbLevels = c.sections.slice(chunks * channels * 2 + (lv ? 1 : 0)).map((s) => {
+    const hbLevels = c.sections.slice(chunks * channels * per + (lv ? 1 : 0)).map((s) => {
       try {
         return decodeLevels(s, frames, hbLayout.bands.length, damaged);
       } catch (e) {

@@ -34,6 +34,7 @@ import { IntegerHyperSynthesis } from '../learned/integer-hs.js';
 import { LatentCoder } from '../learned/latent-coder.js';
 import { quantizeZ, scaleChannels } from '../learned/quantize.js';
 import { ScaleContext } from '../learned/scale-context.js';
+import { Tns } from './tns.js';
 import type { MdctModelFiles } from './bundle.js';
 import { Mdct } from './mdct.js';
 import type { AudioLatentModel, ChunkStreams, LatentPlace } from './model.js';
@@ -59,6 +60,8 @@ export class AudioMdctModel implements AudioLatentModel {
   private readonly coder: HyperpriorCoder;
   private readonly hs: IntegerHyperSynthesis;
   private readonly scaleContext?: ScaleContext;
+  private readonly tns?: Tns;
+  readonly sideStreams: boolean;
   readonly levels?: { min: number; max: number; of(chunk: Float32Array[]): number };
 
   constructor(readonly name: string, readonly files: MdctModelFiles, readonly runtime: RuntimeOptions = {}) {
@@ -71,6 +74,8 @@ export class AudioMdctModel implements AudioLatentModel {
     this.coder = new HyperpriorCoder(new LatentCoder(b));
     this.hs = new IntegerHyperSynthesis(b.h_s_int, b.izgain, files.graph('h_s_int'), nodeEngine(runtime), this.zStride);
     if (b.context) this.scaleContext = new ScaleContext(b.context, b.y.scale_table.length);
+    if (b.tns) this.tns = new Tns(b.tns, b.arch.M);
+    this.sideStreams = this.tns !== undefined;
     const lv = b.level;
     if (lv) {
       this.levels = {
@@ -125,13 +130,22 @@ export class AudioMdctModel implements AudioLatentModel {
   }
 
   /** h_a reads y; the coded symbols are round(y shrunk toward 0 by the dead zone θ). */
-  async encodeLatent(y: Float32Array, frames: number, q: number): Promise<ChunkStreams> {
+  async encodeLatent(y0: Float32Array, frames: number, q: number): Promise<ChunkStreams> {
+    let y = y0;
+    let side: Uint8Array | undefined;
+    if (this.tns) {
+      // the filter works on the coefficients (y times the step shape w[c] = gain[0] / gain[c])
+      const gain = this.files.bundle.gain[q]!;
+      y = y0.slice();
+      side = this.tns.analyse(y, frames, gain.map((g) => gain[0]! / g));
+    }
     const z = (await run1(await getSession(this.files.graph('h_a'), this.runtime), new ort.Tensor('float32', y, [1, this.hop, frames]))).data as Float32Array;
     const zHat = quantizeZ(scaleChannels(Float64Array.from(z), this.files.bundle.zgain[q]!, frames / this.zStride));
     const theta = this.files.bundle.deadzone;
     const shrunk = y.map((v) => (v > theta ? v - theta : v < -theta ? v + theta : 0));
     const params = async (zh: Int32Array) => (await this.hyperSynthesis(zh, q, frames / this.zStride)).params;
-    return (await this.coder.encode(shrunk, zHat, this.zShape(frames), params, this.scaleContext?.forColumns(frames))).streams;
+    const { streams } = await this.coder.encode(shrunk, zHat, this.zShape(frames), params, this.scaleContext?.forColumns(frames));
+    return side ? { ...streams, side } : streams;
   }
 
   /** The chunk's symbols, and yHat: the coefficients, noise-filled where a symbol is 0. */
@@ -158,6 +172,7 @@ export class AudioMdctModel implements AudioLatentModel {
         yHat[i] = v !== 0 ? v * g : fillC * Math.min(cap, Math.exp(Math.min(4, level[i]!))) * noiseValue(at.frame + t, at.channel, c) * g;
       }
     }
+    if (this.tns) this.tns.synthesise(yHat, frames, this.tns.read(s.side, frames));
     return { ...latents, yHat };
   }
 

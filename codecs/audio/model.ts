@@ -6,7 +6,8 @@
  */
 import type { HyperLatents, LatentStreams } from '../learned/hyperprior.js';
 
-export type ChunkStreams = LatentStreams;
+/** A chunk's streams of one coded channel: z, y and, for models with side information, its section. */
+export type ChunkStreams = LatentStreams & { side?: Uint8Array };
 
 /** Where a chunk's latent sits in the file: its first latent frame and its coded channel. */
 export interface LatentPlace {
@@ -31,6 +32,8 @@ export interface AudioLatentModel {
    * Absent: every chunk is at level 0.
    */
   readonly levels?: { min: number; max: number; of(chunk: Float32Array[]): number };
+  /** Whether each chunk and coded channel has a third section (`side`) after its z and y. */
+  readonly sideStreams?: boolean;
   checkQuality(quality: number): void;
   /** Latent frames that code `samples` samples at the model's rate. */
   frames(samples: number): number;
