@@ -24,6 +24,11 @@
  * detail a loud one gets; the mel distance, like the ear, sees errors relative to the signal's
  * own level, and an absolute step coarsened quiet audio into noise fill.
  *
+ * Entropy coding (bundle `context`, `tns`): the σ index of each symbol is moved by a context on
+ * the symbols decoded before it (codecs/learned/scale-context.ts); the bundle's tables are
+ * Laplacian. With TNS (tns.ts) the coded coefficients above 1 kHz are a prediction residual
+ * along frequency in the frames where that pays, filtered back after the noise fill.
+ *
  * Frame t covers samples [(t − 1) N, (t + 1) N), so a signal of n samples takes ⌈n / N⌉ + 1
  * frames; a chunk reads one frame of signal either side (context 1) and its synthesis needs the
  * next chunk's first frame.
