@@ -382,7 +382,7 @@ const AUDIO_CASES: Record<string, Case> = {
     stderr: /notes\.flac: not an image, audio or video file lcodec reads \(looks like a text file\)/,
   },
   'FLAC signature followed by garbage': { inputs: ['broken.flac'], args: enc('broken.flac'), code: 2, stderr: /broken\.flac: not a readable audio file/ },
-  'audio quality out of range': { inputs: ['tone.wav'], args: enc('tone.wav', '-q', '8'), code: 1, stderr: /quality for audio-mdct must be an integer 0\.\.7, not 8/ },
+  'audio quality out of range': { inputs: ['tone.wav'], args: enc('tone.wav', '-q', '10'), code: 1, stderr: /quality for audio-mdct must be an integer 0\.\.9, not 10/ },
   'audio .lc from a model not installed': {
     inputs: ['other-model-audio.lc'],
     args: dec('other-model-audio.lc'),
