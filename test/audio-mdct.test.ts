@@ -174,6 +174,20 @@ describe('learned audio codec over the MDCT (audio-mdct)', () => {
     expect(() => c.parse(writeContainer({ ...file, sections: short }))).toThrow(/chunk levels/);
   });
 
+  it('codes a signal whose last chunk holds only the end of its last frame', async () => {
+    const a = await sample('speech.flac', 24000, 1);
+    const n = 40 * 480 - 10; // ⌈n / 480⌉ + 1 = 41 frames: chunk 1 (of 40-frame chunks) starts past the end
+    const x = a.channels[0]!.slice(0, n);
+    async function* once(): AsyncGenerator<Audio> {
+      yield { sampleRate: 24000, channels: [x] };
+    }
+    const bytes = await c.encodeStream(once(), { sampleRate: 24000, channels: 1, samples: () => n }, 3, { chunkFrames: 40 });
+    expect(c.parse(bytes).levels).toHaveLength(2);
+    const out = await c.decode(bytes);
+    expect(out.channels[0]!.length).toBe(n);
+    expect(siSdr({ sampleRate: 24000, channels: [x] }, out)).toBeGreaterThan(8);
+  });
+
   it('leaves no seam at chunk borders: small chunks decode as well as one chunk', async () => {
     const a = await sample('speech.flac', 24000, 1);
     const n = a.channels[0]!.length;

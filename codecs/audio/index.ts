@@ -266,8 +266,9 @@ export class LearnedAudioCodec implements AudioCodec {
     const codeChunk = async (frames: number): Promise<void> => {
       const from = (k * F - ctx) * hop;
       const to = (k * F + frames + ctx) * hop;
-      // The chunk's level from its own samples (not its context, nor the padding past the end).
-      const own = Array.from({ length: info.channels }, (_, c) => buf.read(c, k * F * hop, Math.min(buf.end, (k * F + frames) * hop)));
+      // The chunk's level from the signal its frames cover (not the padding past the end; the
+      // last chunk may hold only the end of the signal's last frame).
+      const own = Array.from({ length: info.channels }, (_, c) => buf.read(c, Math.max(0, from), Math.max(Math.max(0, from), Math.min(buf.end, to))));
       const level = m.levels ? m.levels.of(own) : 0;
       levels.push(level);
       for (let c = 0; c < info.channels; c++) {
