@@ -268,7 +268,9 @@ export class LearnedAudioCodec implements AudioCodec {
       const to = (k * F + frames + ctx) * hop;
       // The chunk's level from the signal its frames cover (not the padding past the end; the
       // last chunk may hold only the end of the signal's last frame).
-      const own = Array.from({ length: info.channels }, (_, c) => buf.read(c, Math.max(0, from), Math.max(Math.max(0, from), Math.min(buf.end, to))));
+      const lo = Math.max(0, from);
+      const hi = Math.max(lo, Math.min(buf.end, to));
+      const own = Array.from({ length: info.channels }, (_, c) => buf.read(c, lo, hi));
       const level = m.levels ? m.levels.of(own) : 0;
       levels.push(level);
       for (let c = 0; c < info.channels; c++) {
