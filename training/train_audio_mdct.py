@@ -87,6 +87,8 @@ def main() -> None:
     ap.add_argument("--monitor-every", type=int, default=500)
     ap.add_argument("--cache", type=Path, default=CACHE_DIR / "audio-train-24k.npz")
     ap.add_argument("--seed", type=int, default=None)
+    ap.add_argument("--family", choices=["gaussian", "laplace"], default=None,
+                    help="likelihood of y in the loss (default: the checkpoint's, else gaussian); the bundle's tables are Laplacian")
     args = ap.parse_args()
 
     if args.threads:
@@ -101,7 +103,9 @@ def main() -> None:
 
     state = torch.load(ckpt_path, map_location="cpu") if ckpt_path.exists() else None
     init = torch.load(args.init_from, map_location="cpu") if state is None and args.init_from else None
-    arch = state["arch"] if state else init.get("arch", ARCH) if init else dict(ARCH)
+    arch = dict(state["arch"] if state else init.get("arch", ARCH) if init else ARCH)
+    if args.family:
+        arch["family"] = args.family
     model = MdctHyperprior(**arch)
     opt = torch.optim.Adam(model.parameters(), lr=args.lr)
     step, trained_s = 0, 0.0

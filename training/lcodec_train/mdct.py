@@ -108,9 +108,11 @@ class MdctHyperprior(nn.Module):
     log_izgain, log_igain) describe the exported qualities: g_a is the MDCT, log_gain[q] the
     per-coefficient log(1 / (step[q] w)); set by `set_qualities`."""
 
-    def __init__(self, Nz: int = 32, Ch: int = 192, Ha: int = 192):
+    def __init__(self, Nz: int = 32, Ch: int = 192, Ha: int = 192, family: str = "gaussian"):
         super().__init__()
         self.M, self.Nz, self.Ch, self.Ha = N, Nz, Ch, Ha
+        # the likelihood family of y given sigma in the loss: "gaussian", or "laplace" as the bundle's tables
+        self.family = family
         self.mdct = Mdct()
         self.h_a = nn.Sequential(
             LogAbs(), nn.Conv1d(N, Ha, 3, padding=1), act(),
@@ -163,7 +165,7 @@ class MdctHyperprior(nn.Module):
         z_lik = self.z_prior.likelihood(z_tilde.unsqueeze(2)).squeeze(2)
         f, sigma = self.entropy_parameters(z_hat)
         v = y + torch.empty_like(y).uniform_(-0.5, 0.5) if noise else torch.round(y)
-        y_lik = gaussian_likelihood(v, sigma)
+        y_lik = laplace_likelihood(v, sigma) if self.family == "laplace" else gaussian_likelihood(v, sigma)
         out = {"y_lik": lower_bound_likelihood(y_lik), "z_lik": lower_bound_likelihood(z_lik), "sigma": sigma, "f": f}
         if fill:
             f = torch.clamp(f, min=-12.0, max=4.0)
@@ -229,8 +231,10 @@ def laplace_likelihood(v: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
     a Gaussian)."""
     b = torch.clamp(sigma, min=0.11) / math.sqrt(2)
     a = v.abs()
-    inner = -torch.expm1(-0.5 / b)  # P(|x| < 1/2)
-    outer = 0.5 * torch.exp(-(a - 0.5) / b) * -torch.expm1(-1 / b)
+    # F(a + 1/2) − F(a − 1/2) of the Laplacian CDF F, from the tail side for precision
+    inner = torch.where(a == 0, -torch.expm1(-0.5 / b),
+                        1 - 0.5 * torch.exp(-(0.5 - a.clamp(max=0.5)) / b) - 0.5 * torch.exp(-(0.5 + a) / b))
+    outer = 0.5 * torch.exp(-(a - 0.5).clamp(min=0) / b) * -torch.expm1(-1 / b)
     return torch.where(a < 0.5, inner, outer)
 
 
