@@ -28,7 +28,7 @@ import type { RuntimeOptions } from './runtime/onnx.js';
 export interface EncodeOptions extends RuntimeOptions {
   /** Model name (default `hyperprior-mse` for images, `audio-mdct` for audio, `video-mc` for video). */
   model?: string;
-  /** The model's quality index (default 4 for images and video, 2 for audio); higher = better quality, more bits. */
+  /** The model's quality index (default: DEFAULT_QUALITIES, 4 for images and video, 3 for audio); higher = better quality, more bits. */
   quality?: number;
   /** Image and video models: tile edge in pixels (multiple of 64, at most and by default 1024). */
   tile?: number;
