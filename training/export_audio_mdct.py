@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from export import bundle_tables, files_digest, save_seed_weights, to_fp16_storage, update_card  # noqa: E402
 from export_audio import OPSET, Graph  # noqa: E402
 from lcodec_train import int_hs  # noqa: E402
-from lcodec_train.mdct import (LEVEL, N, SAMPLE_RATE, SHAPE_F0, Z_STRIDE, MdctHyperprior, bits, context_indexes,  # noqa: E402
+from lcodec_train.mdct import (CONTEXT, LEVEL, N, SAMPLE_RATE, SHAPE_F0, Z_STRIDE, MdctHyperprior, bits, context_indexes,  # noqa: E402
                                context_tables, deadzone, laplace_likelihood, levelled, step_shape)
 from lcodec_train.layers import gaussian_likelihood  # noqa: E402
 from lcodec_train.paths import CACHE_DIR  # noqa: E402
@@ -40,6 +40,14 @@ from train_audio import HOLDOUT, HOLDOUT_SECONDS, Batcher, load_clips  # noqa: E
 
 
 SCALE_TABLE = int_hs.gaussian_scale_table()
+LOG_TABLE = np.log(SCALE_TABLE)
+
+
+def scale_index(sigma: torch.Tensor) -> np.ndarray:
+    """The scale-table entry nearest (in log) to each sigma, as integer indexes."""
+    s = sigma.double().clamp(min=float(SCALE_TABLE[0])).numpy()
+    step_log = (LOG_TABLE[-1] - LOG_TABLE[0]) / (len(SCALE_TABLE) - 1)
+    return np.clip(np.round((np.log(s) - LOG_TABLE[0]) / step_log), 0, len(SCALE_TABLE) - 1).astype(np.int64)
 
 
 def y_bits(sym: torch.Tensor, hyper_index: np.ndarray, tables: dict | None) -> float:
@@ -56,13 +64,10 @@ def rate(model: MdctHyperprior, segs: list[torch.Tensor], step: float, alpha: fl
     to the scale table, y under the Laplacian tables at those indexes or (with `ctx`) the context's."""
     w = step_shape(alpha)[0][:, None] * step
     total = 0.0
-    log_table = np.log(SCALE_TABLE)
     for x in segs:
         y_raw = model.g_a(x) / w
         out = model(deadzone(y_raw, theta), y_raw, noise=False)
-        sigma = out["sigma"][0].double().clamp(min=float(SCALE_TABLE[0])).numpy()
-        step_log = (log_table[-1] - log_table[0]) / (len(SCALE_TABLE) - 1)
-        idx = np.clip(np.round((np.log(sigma) - log_table[0]) / step_log), 0, len(SCALE_TABLE) - 1).astype(np.int64)
+        idx = scale_index(out["sigma"][0])
         total += y_bits(torch.round(deadzone(y_raw, theta))[0], idx, ctx) - torch.log2(out["z_lik"]).sum().item()
     return total / (sum(x.shape[-1] for x in segs) / SAMPLE_RATE) / 1000
 
@@ -227,7 +232,7 @@ def main() -> None:
                          "Gaussian, whose tails are too light for MDCT coefficients), scale index from the integer h_s"
                          + ("" if ctx is None else
                             ", then moved by a context on the decoded neighbours (previous frames of the coefficient, "
-                            "lower coefficients): d = round(0.75 log((S_obs + 1.5) / (S_exp + 1.5))) index steps, S weighted "
+                            f"lower coefficients): d = round({CONTEXT['lam']:g} log((S_obs + {CONTEXT['kappa']:g}) / (S_exp + {CONTEXT['kappa']:g}))) index steps, S weighted "
                             "sums of |symbol| and of its expected value (codecs/learned/scale-context.ts)")
                          + "; z: factorized prior (one table per channel)",
         "loss": "estimated kbit/s of the rounded coefficients (uniform-noise proxy), over random global steps "

@@ -13,30 +13,28 @@ import copy
 import sys
 from pathlib import Path
 
-import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 import export_audio_mdct as ex  # noqa: E402
 from lcodec_train.layers import gaussian_likelihood  # noqa: E402
-from lcodec_train.mdct import CONTEXT, N, SAMPLE_RATE, Z_STRIDE, MdctHyperprior, context_tables, deadzone, levelled, step_shape  # noqa: E402
+from lcodec_train.mdct import CONTEXT, N, SAMPLE_RATE, Z_STRIDE, context_tables, deadzone, levelled, step_shape  # noqa: E402
 from lcodec_train.paths import CACHE_DIR  # noqa: E402
+from mdct_tune import load_model  # noqa: E402
 from train_audio import HOLDOUT_SECONDS, load_clips  # noqa: E402
 
 
 @torch.no_grad()
 def gaussian_kbps(model, segs, step: float) -> float:
     """y under the hyperprior's sigma snapped to the scale table, Gaussian tables (no context)."""
-    table = ex.SCALE_TABLE
-    lt = np.log(table)
     total = 0.0
     for x in segs:
         y_raw = model.g_a(x) / (step_shape(1.0)[0][:, None] * step)
         out = model(deadzone(y_raw, 0.1), y_raw, noise=False)
-        sigma = out["sigma"][0].double().clamp(min=float(table[0])).numpy()
-        idx = np.clip(np.round((np.log(sigma) - lt[0]) / ((lt[-1] - lt[0]) / (len(table) - 1))), 0, len(table) - 1).astype(int)
         sym = torch.round(deadzone(y_raw, 0.1))[0].double()
-        total += -torch.log2(gaussian_likelihood(sym, torch.from_numpy(table[idx])).clamp(min=1e-9)).sum().item()
+        sigma = torch.from_numpy(ex.SCALE_TABLE[ex.scale_index(out["sigma"][0])])
+        total += -torch.log2(gaussian_likelihood(sym, sigma).clamp(min=1e-9)).sum().item()
         total += -torch.log2(out["z_lik"]).sum().item()
     return total / (sum(x.shape[-1] for x in segs) / SAMPLE_RATE) / 1000
 
@@ -48,10 +46,7 @@ def main() -> None:
     ap.add_argument("--steps", type=float, nargs="+", default=[0.04735, 0.01939], help="global steps (q4, q6 as shipped)")
     args = ap.parse_args()
     torch.set_num_threads(1)
-    state = torch.load(args.ckpt, map_location="cpu")
-    model = MdctHyperprior(**state["arch"])
-    model.load_state_dict({k: v.float() for k, v in state["model"].items()})
-    model.eval()
+    model, state = load_model(args.ckpt)
     _, hold = load_clips(args.data, CACHE_DIR / "audio-train-24k.npz")
     unit = N * Z_STRIDE
     segs = [levelled(torch.from_numpy(c[:min(len(c), int(HOLDOUT_SECONDS * SAMPLE_RATE)) // unit * unit].copy()).reshape(1, 1, -1))

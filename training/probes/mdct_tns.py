@@ -20,9 +20,9 @@ import torch.nn.functional as F
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from lcodec_train.audio import SpectralLoss  # noqa: E402
-from lcodec_train.mdct import SAMPLE_RATE, Z_STRIDE, MdctHyperprior, bits, deadzone, fill_spread, levelled, step_shape  # noqa: E402
+from lcodec_train.mdct import SAMPLE_RATE, Z_STRIDE, bits, deadzone, fill_spread, levelled, step_shape  # noqa: E402
 from lcodec_train.paths import CACHE_DIR  # noqa: E402
-from mdct_tune import clips_of  # noqa: E402
+from mdct_tune import clips_of, load_model  # noqa: E402
 from train_audio import HOLDOUT, HOLDOUT_SECONDS, load_clips  # noqa: E402
 
 LEVELS = 15  # reflection coefficients sin((j − 7) / 7.5 · π / 2), j = 0..14, as the bundle's parcor
@@ -99,10 +99,7 @@ def main() -> None:
                     help="'off' or k0,order,min_gain")
     args = ap.parse_args()
     torch.set_num_threads(1)
-    state = torch.load(args.ckpt, map_location="cpu")
-    model = MdctHyperprior(**state["arch"])
-    model.load_state_dict({k: v.float() for k, v in state["model"].items()})
-    model.eval()
+    model, state = load_model(args.ckpt)
     _, hold = load_clips(args.data, CACHE_DIR / "audio-train-24k.npz")
     xs = [levelled(x) for x in clips_of(hold, HOLDOUT_SECONDS)]
     seconds = sum(x.shape[-1] for x in xs) / SAMPLE_RATE

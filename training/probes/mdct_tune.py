@@ -37,6 +37,14 @@ def clips_of(hold, seconds):
     return out
 
 
+def load_model(ckpt: Path) -> tuple[MdctHyperprior, dict]:
+    """The entropy model of a checkpoint (or fp16 seed), in eval mode, and the checkpoint."""
+    state = torch.load(ckpt, map_location="cpu")
+    model = MdctHyperprior(**state["arch"])
+    model.load_state_dict({k: v.float() for k, v in state["model"].items()})
+    return model.eval(), state
+
+
 def kbps_at(model, xs, step, alpha, theta) -> float:
     bits = sum(simulate(model, x, step, alpha, theta, 0.0)[1] for x in xs)
     return bits / (sum(x.shape[-1] for x in xs) / SAMPLE_RATE) / 1000
@@ -66,10 +74,7 @@ def main() -> None:
     ap.add_argument("--level", action="store_true", help="each clip at its chunk level, as the runtime codes it")
     args = ap.parse_args()
     torch.set_num_threads(1)
-    state = torch.load(args.ckpt, map_location="cpu")
-    model = MdctHyperprior(**state["arch"])
-    model.load_state_dict(state["model"])
-    model.eval()
+    model, state = load_model(args.ckpt)
     _, hold = load_clips(args.data, CACHE_DIR / "audio-train-24k.npz")
     xs = clips_of(hold, HOLDOUT_SECONDS)
     if args.level:
