@@ -40,7 +40,7 @@ if (!(installed instanceof MotionCompensatedVideoCodec)) throw new Error(`${inst
 // --levels file.json: other per-quality settings (a card's `levels`), for tuning them.
 const levelsFile = opt('levels');
 const codec = levelsFile
-  ? new MotionCompensatedVideoCodec(installed.modelName, { base_image_model: installed.model.name, intra_period: installed.intraPeriod, levels: JSON.parse(readFileSync(levelsFile, 'utf8')) as McLevel[] }, installed.model)
+  ? installed.withLevels(JSON.parse(readFileSync(levelsFile, 'utf8')) as McLevel[])
   : installed;
 const qualities = opt('qualities')?.split(',').map(Number) ?? [...codec.qualities];
 const maxFrames = opt('frames') ? Number(opt('frames')) : Infinity;

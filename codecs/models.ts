@@ -11,6 +11,7 @@ import type { Modality } from '../src/media.js';
 import { modelsDir } from '../src/paths.js';
 import { nodeEngine, type RuntimeOptions } from '../src/runtime/onnx.js';
 import { LearnedAudioCodec } from './audio/index.js';
+import { isHyperpriorFiles } from './image/bundle.js';
 import { loadImageModelFiles } from './image/model-files.js';
 import { ImageHyperpriorModel } from './image/hyperprior.js';
 import { LearnedImageCodec } from './image/index.js';
@@ -95,7 +96,7 @@ export function loadModel(name: string, runtime: RuntimeOptions = {}, video: Vid
       codec = new LearnedAudioCodec(name, dir, runtime);
       break;
     case 'video':
-      codec = typeof model.card.base_image_model === 'string' ? motionCompensated(model.card, runtime, video) : new LearnedVideoCodec(name, dir, runtime, video);
+      codec = typeof model.card.base_image_model === 'string' ? motionCompensated(model.card, dir, runtime, video) : new LearnedVideoCodec(name, dir, runtime, video);
       break;
   }
   loaded.set(key, codec);
@@ -106,7 +107,7 @@ export function loadModel(name: string, runtime: RuntimeOptions = {}, video: Vid
  * A video model built on an installed image model (its card names `base_image_model`): the
  * image codec of that name is loaded as any other, and its model files and sessions shared.
  */
-function motionCompensated(card: ModelCard, runtime: RuntimeOptions, video: VideoCodecOptions): MotionCompensatedVideoCodec {
+function motionCompensated(card: ModelCard, dir: string, runtime: RuntimeOptions, video: VideoCodecOptions): MotionCompensatedVideoCodec {
   const base = loadModel(card.base_image_model as string, runtime);
   // The P-frame residual is coded as one z and one y stream per tile: a mean-scale hyperprior
   // base (the channel-wise model's sliced streams are not supported yet).
@@ -114,6 +115,9 @@ function motionCompensated(card: ModelCard, runtime: RuntimeOptions, video: Vide
     throw new InputError(`model ${card.name}: base model ${String(card.base_image_model)} is not a hyperprior image model`);
   }
   const baseCard = listModels().find((m) => m.name === base.name);
-  if (card.weights_sha256 !== baseCard?.weights_sha256) throw new InputError(`model ${card.name}: weights_sha256 is not that of its base model ${base.name}`);
-  return new MotionCompensatedVideoCodec(card.name, card as unknown as McCard, base.model, video);
+  if (card.base_weights_sha256 !== baseCard?.weights_sha256) throw new InputError(`model ${card.name}: base_weights_sha256 is not that of its base model ${base.name}`);
+  // Its own files: the residual coder, a mean-scale hyperprior as the base.
+  const files = loadImageModelFiles(dir);
+  if (!isHyperpriorFiles(files)) throw new InputError(`model ${card.name}: its residual coder must be a mean-scale hyperprior (bundle ${files.bundle.format})`);
+  return new MotionCompensatedVideoCodec(card.name, card as unknown as McCard, base.model, new ImageHyperpriorModel(card.name, files, nodeEngine(runtime)), video);
 }

@@ -19,6 +19,8 @@ interface Card {
   weights_sha256: string;
   /** A video model coded with an installed image model's weights (its name; video-sem: a record of its own copy). */
   base_image_model?: unknown;
+  /** Its base model's weights hash (a video model on an installed image model). */
+  base_weights_sha256?: string;
   lambdas?: number[];
   macs_per_pixel?: { encoder: number; decoder: number };
   training: { steps: number };
@@ -48,9 +50,10 @@ describe('model cards', () => {
     it(`${entry.name}: the hash is that of the shipped weights`, () => {
       expect(card.name).toBe(entry.name);
       if (typeof card.base_image_model === 'string') {
-        // A codec on another model's weights: it ships no weights of its own, only its card.
-        expect(readdirSync(dir)).toEqual(['card.json']);
-        expect(card.weights_sha256).toBe(filesDigest(join(modelsDir(), card.base_image_model)));
+        // A codec on another model's weights and its own (the residual coder): its hash
+        // covers both, so a file made on other base weights is refused.
+        expect(card.base_weights_sha256).toBe(filesDigest(join(modelsDir(), card.base_image_model)));
+        expect(card.weights_sha256).toBe(sha256(filesDigest(dir) + card.base_weights_sha256));
       } else expect(card.weights_sha256).toBe(filesDigest(dir));
     });
 

@@ -127,8 +127,10 @@ describe('block motion', () => {
 });
 
 describe('video-mc codec', () => {
-  it('is an installed model sharing hyperprior-mse, with an all-intra variant in the registry', () => {
+  it('is an installed model sharing hyperprior-mse for intra frames, with its own residual coder and an all-intra variant in the registry', () => {
     expect(codec.model).toBe((loadModel('hyperprior-mse') as unknown as { model: unknown }).model);
+    expect(codec.residual).not.toBe(codec.model);
+    expect(codec.residual.qualities).toEqual(codec.model.qualities);
     const names = listCodecs('video').map((c) => c.name);
     expect(names).toEqual(expect.arrayContaining(['video-mc', 'video-mc-intra']));
     expect(getCodecEntry('video-mc').kind).toBe('learned');

@@ -45,6 +45,9 @@ ARCH = {"N": 96, "M": 160, "G": 128}
 CHANNEL_ARCH = {"N": 96, "M": 320, "G": 128, "HS": [160, 240], "slices": [16, 16, 32, 64, 192], "hidden": 96,
                 "grown_from": 160}
 REPO = Path(__file__).resolve().parents[1]
+# video-mc's residual coder: trained here, exported by export_mc_residual.py into models/video-mc/.
+RESIDUAL, RESIDUAL_MODEL = "video-mc-residual", "video-mc"
+RESIDUAL_DATA = CACHE_DIR / "video-residuals"
 
 
 def load_images(folder: Path, min_side: int) -> list[torch.Tensor]:
@@ -137,10 +140,15 @@ def monitor(model: Hyperprior, kodak: list[torch.Tensor], qualities: list[int]) 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--model", choices=["hyperprior-mse", "hyperprior-msssim", "channel-mse", "channel-msssim"],
-                    default="hyperprior-mse")
-    ap.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared/data/images/train")
-    ap.add_argument("--kodak", type=Path, default=None, help="monitoring images (default: <data>/../kodak)")
+    ap.add_argument("--model", choices=["hyperprior-mse", "hyperprior-msssim", "channel-mse", "channel-msssim",
+                                        RESIDUAL], default="hyperprior-mse",
+                    help=f"{RESIDUAL}: the residual coder of video-mc, a hyperprior-mse fine-tuned on "
+                         "motion-compensated residual pictures (bench/video-residuals.ts)")
+    ap.add_argument("--data", type=Path, default=None,
+                    help=f"training pictures (default ../shared/data/images/train; {RESIDUAL}: "
+                         f"{RESIDUAL_DATA}/train)")
+    ap.add_argument("--kodak", type=Path, default=None,
+                    help=f"monitoring images (default: <data>/../kodak; {RESIDUAL}: {RESIDUAL_DATA}/monitor)")
     ap.add_argument("--ckpt-dir", type=Path, default=None)
     ap.add_argument("--init-from", type=Path, default=None, help="start from these weights (no optimizer state)")
     ap.add_argument("--batch", type=int, default=None, help="default 4 (mse) / 8 (msssim)")
@@ -176,6 +184,8 @@ def main() -> None:
 
     if args.threads:
         torch.set_num_threads(args.threads)
+    residual = args.model == RESIDUAL
+    args.data = args.data or (RESIDUAL_DATA / "train" if residual else REPO.parent / "shared/data/images/train")
     msssim = args.model.endswith("msssim")
     channel = args.model.startswith("channel")
     crop = args.crop or (192 if msssim else 256)
@@ -222,15 +232,17 @@ def main() -> None:
         seed = SEED_DIR / f"{args.model}.fp16.pt"
         if channel:  # the committed seed in training/weights/ (seed_weights.py), else the hyperprior it grows from
             seed = REPO / "training/weights" / f"{args.model}.pt"
-        exported = REPO / "models" / args.model
+        exported = REPO / "models" / (RESIDUAL_MODEL if residual else args.model)
         if channel and not seed.exists():
             exported = REPO / "models" / args.model.replace("channel", "hyperprior")
+        if residual and not (exported / "bundle.json").exists():  # its first run: from the base image model
+            exported = REPO / "models" / "hyperprior-mse"
         init = args.init_from or (seed if seed.exists() else None)
         if init:
             state = torch.load(init, map_location=dev)
         elif (exported / "bundle.json").exists():
             weights, facts = weights_from_models(exported)
-            state = {"model": weights, "model_name": args.model, **facts}
+            state = {"model": weights, "model_name": RESIDUAL if exported.name == RESIDUAL_MODEL else exported.name, **facts}
             init = exported
             print(f"z prior refitted to the exported tables: {facts['prior_excess_bits']:.2e} bits per "
                   "symbol above their entropy", flush=True)
@@ -259,7 +271,7 @@ def main() -> None:
         g["lr"] = lr
 
     images = load_images(args.data, crop)
-    kodak_dir = args.kodak or args.data.parent / "kodak"
+    kodak_dir = args.kodak or (RESIDUAL_DATA / "monitor" if residual else args.data.parent / "kodak")
     kodak = load_images(kodak_dir, 0)[:4] if kodak_dir.exists() else []
     print(f"{len(images)} training images, crop {crop}, batch {batch}, device {dev}", flush=True)
 

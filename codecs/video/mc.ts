@@ -3,22 +3,24 @@
  * model (its files and sessions shared through the model zoo, no copy); each P-frame is
  * predicted from the previous decoded frame by block motion (motion.ts: vectors estimated at
  * the encoder on the decoded reference, coded with rANS, integer 8-tap quarter-pel
- * compensation), and the residual is coded by the same image model as a picture,
- * 128 + s · (frame − prediction).
+ * compensation), and the residual is coded as a picture, 128 + s · (frame − prediction), by the
+ * model's own residual coder: a hyperprior of the base model's architecture, trained from its
+ * weights on such pictures (training/README.md), whose files sit beside the model's card.
  * Blocks whose prediction is good enough are flagged skip: their residual is not used (and is
  * flattened to 128 before coding, so it costs next to nothing). A P-frame whose blocks are all
  * skipped carries no residual streams.
  *
  * The encoder runs the decoder's reconstruction (closed loop), so both predict from the same
- * frame. Parsing is exact on any machine (vectors and flags under integer tables, the image
- * model's integer h_s for the residual); pixels pass through the float synthesis g_s, so a
- * decoded frame may differ from another machine's by a float rounding, like the image decoder's,
- * and such a difference carries on through the prediction until the next intra frame.
+ * frame. Parsing is exact on any machine (vectors and flags under integer tables, both models'
+ * integer h_s); pixels pass through the float synthesis g_s, so a decoded frame may differ from
+ * another machine's by a float rounding, like the image decoder's, and such a difference carries
+ * on through the prediction until the next intra frame.
  *
  * Bitstream (docs/FORMAT.md): an `.lc` container, shape `width, height, fps_num, fps_den,
  * frames, intra_period, tile, intra_quality, residual_quality, residual_scale4` (qualities of
- * the base model, s = residual_scale4 / 4); sections per intra frame: per tile its z and y
- * streams; per P-frame: the motion stream, then per tile z and y (both empty: no residual).
+ * the base model and of the residual coder, s = residual_scale4 / 4); sections per intra frame:
+ * per tile its z and y streams; per P-frame: the motion stream, then per tile z and y (both
+ * empty: no residual).
  */
 import { CorruptFileError, readContainer, writeContainer } from '../../src/container/index.js';
 import { integer } from '../../src/check.js';
@@ -36,7 +38,7 @@ import { BLOCK, MotionContexts, compensate, decodeMotion, encodeMotion, estimate
 export interface McLevel {
   /** Base-model quality of intra frames. */
   intra: number;
-  /** Base-model quality of P-frame residuals. */
+  /** Residual-coder quality of P-frame residuals. */
   residual: number;
   /** Residual gain s in quarters: the model codes 128 + s · r. */
   scale4: number;
@@ -80,12 +82,16 @@ export class MotionCompensatedVideoCodec implements VideoCodec {
   readonly tile: number;
   private readonly levels: McLevel[];
 
-  /** `model`: the base image model (shared with the image codec of that name). */
-  constructor(readonly modelName: string, card: McCard, readonly model: ImageHyperpriorModel, options: VideoCodecOptions = {}) {
+  /**
+   * `model`: the base image model (intra frames; shared with the image codec of that name);
+   * `residual`: the model's own residual coder (its files hash names the model in its files).
+   */
+  constructor(readonly modelName: string, readonly card: McCard, readonly model: ImageHyperpriorModel, readonly residual: ImageHyperpriorModel, options: VideoCodecOptions = {}) {
     if (!Array.isArray(card.levels) || card.levels.length === 0) throw new InputError(`model ${modelName}: card.json has no levels`);
     this.levels = card.levels.map((l, q) => {
       const at = `model ${modelName}: level ${q}`;
-      for (const k of ['intra', 'residual'] as const) checkQuality(`${at} ${k} (${model.name})`, l[k], model.qualities);
+      checkQuality(`${at} intra (${model.name})`, l.intra, model.qualities);
+      checkQuality(`${at} residual`, l.residual, residual.qualities);
       integer(`${at} scale4`, l.scale4, 1, 64, InputError);
       if (!(l.lambda >= 0 && l.skip_mse >= 0)) throw new InputError(`${at}: lambda and skip_mse must be >= 0`);
       return l;
@@ -94,6 +100,11 @@ export class MotionCompensatedVideoCodec implements VideoCodec {
     this.intraPeriod = checkIntraPeriod(options.intraPeriod ?? card.intra_period);
     this.tile = checkTile(options.tile ?? TILE, 'tile', InputError);
     this.name = this.intraPeriod === 1 && options.intraPeriod === 1 ? `${modelName}-intra` : modelName;
+  }
+
+  /** @internal The same model with other per-quality settings or intra period (for tuning them). */
+  withLevels(levels: McLevel[], intraPeriod = this.intraPeriod): MotionCompensatedVideoCodec {
+    return new MotionCompensatedVideoCodec(this.modelName, { ...this.card, levels }, this.model, this.residual, { intraPeriod, tile: this.tile });
   }
 
   /** The settings of one quality. */
@@ -107,9 +118,10 @@ export class MotionCompensatedVideoCodec implements VideoCodec {
 
   /**
    * @internal encode, handing each frame's reconstruction (what the decoder will output, and
-   * the next frame's reference) to `onFrame`.
+   * the next frame's reference) to `onFrame`, with a P-frame's residual picture (what the
+   * image model coded) when it has one.
    */
-  async encodeWith(video: Video, quality: number, onFrame: (recon: Uint8Array) => void = () => {}): Promise<Uint8Array> {
+  async encodeWith(video: Video, quality: number, onFrame: (recon: Uint8Array, residual?: Uint8Array) => void = () => {}): Promise<Uint8Array> {
     checkQuality(this.modelName, quality, this.qualities);
     const { width, height } = video;
     if (width * height > MAX_IMAGE_PIXELS) throw new InputError(`video frames of ${width}x${height} are over the ${MAX_IMAGE_PIXELS} pixel limit`);
@@ -121,6 +133,7 @@ export class MotionCompensatedVideoCodec implements VideoCodec {
     let contexts = new MotionContexts();
     let frames = 0;
     for await (const frame of videoFrames(video)) {
+      let residual: Uint8Array | undefined;
       if (sections.length + 1 + 2 * grid.length > MAX_SECTIONS) {
         throw new InputError(`video is too long for one .lc file (at most ${Math.floor(MAX_SECTIONS / (1 + 2 * grid.length))} frames of this size)`);
       }
@@ -148,36 +161,37 @@ export class MotionCompensatedVideoCodec implements VideoCodec {
           recon = pred;
         } else {
           sections.push(...coded.sections);
+          residual = coded.res;
           recon = addResidual(pred, coded.resHat, width, height, field, L.scale4);
         }
         previous = field.mv;
       }
-      onFrame(recon);
+      onFrame(recon, residual);
       frames++;
     }
     if (frames === 0) throw new InputError('video has no frames');
     return writeContainer({
       modality: 'video',
       model: this.modelName,
-      modelHash: this.model.files.hash,
+      modelHash: this.residual.files.hash,
       quality,
       shape: [width, height, video.fps[0], video.fps[1], frames, this.intraPeriod, this.tile, L.intra, L.residual, L.scale4],
       sections,
     });
   }
 
-  /** The residual of the blocks not skipped, coded tile by tile: its streams and decoded picture (none when every block is skipped). */
-  private async codeResidual(cur: Uint8Array, pred: Uint8Array, width: number, height: number, field: MotionField, grid: Rect[], L: McLevel): Promise<{ sections: Uint8Array[]; resHat: Uint8Array } | undefined> {
+  /** The residual picture of the blocks not skipped, coded tile by tile: it, its streams and its decoding (none when every block is skipped). */
+  private async codeResidual(cur: Uint8Array, pred: Uint8Array, width: number, height: number, field: MotionField, grid: Rect[], L: McLevel): Promise<{ res: Uint8Array; sections: Uint8Array[]; resHat: Uint8Array } | undefined> {
     if (field.skip.every((s) => s === 1)) return undefined;
     const res: RgbImage = { width, height, data: residualImage(cur, pred, width, height, field, L.scale4) };
     const resHat: RgbImage = { width, height, data: new Uint8Array(width * height * 3) };
     const sections: Uint8Array[] = [];
     for (const t of grid) {
-      const { streams, latents } = await this.model.codeTile(res, t, L.residual);
+      const { streams, latents } = await this.residual.codeTile(res, t, L.residual);
       sections.push(streams.z, streams.y);
-      await this.model.synthesize(latents, t, L.residual, resHat);
+      await this.residual.synthesize(latents, t, L.residual, resHat);
     }
-    return { sections, resHat: resHat.data };
+    return { res: res.data, sections, resHat: resHat.data };
   }
 
   /** Checks the header and the section layout; frames decode one at a time as they are iterated. */
@@ -208,13 +222,13 @@ export class MotionCompensatedVideoCodec implements VideoCodec {
 
   private parse(bytes: Uint8Array): McStream {
     const c = readContainer(bytes);
-    checkHeader(c, 'video', this.modelName, this.model.files.hash, this.qualities);
+    checkHeader(c, 'video', this.modelName, this.residual.files.hash, this.qualities);
     if (c.shape.length !== 10) throw new CorruptFileError('corrupt .lc file (video shape)');
     const [width, height, fpsNum, fpsDen, frames, period, tile, intraQ, residualQ, scale4] = c.shape as number[] as [number, number, number, number, number, number, number, number, number, number];
     if (!(width >= 1 && height >= 1 && width * height <= MAX_IMAGE_PIXELS) || !(fpsNum >= 1 && fpsDen >= 1) || frames < 1 || period < 1) {
       throw new CorruptFileError(`corrupt .lc file (video ${width}x${height}, ${frames} frames, ${fpsNum}/${fpsDen} fps, intra period ${period})`);
     }
-    if (!this.model.qualities.includes(intraQ) || !this.model.qualities.includes(residualQ) || !(scale4 >= 1 && scale4 <= 64)) {
+    if (!this.model.qualities.includes(intraQ) || !this.residual.qualities.includes(residualQ) || !(scale4 >= 1 && scale4 <= 64)) {
       throw new CorruptFileError(`corrupt .lc file (qualities ${intraQ} / ${residualQ}, residual scale ${scale4}/4)`);
     }
     try {
@@ -241,7 +255,8 @@ export class MotionCompensatedVideoCodec implements VideoCodec {
           empty++;
           continue;
         }
-        if (z.length < this.model.coder.minZBytes(this.model.zShape(grid[i]!))) {
+        const m = intra ? this.model : this.residual;
+        if (z.length < m.coder.minZBytes(m.zShape(grid[i]!))) {
           throw new CorruptFileError(`corrupt .lc file (frame ${f}, tile ${i}: its stream is too short for the declared size)`);
         }
       }
@@ -268,9 +283,9 @@ export class MotionCompensatedVideoCodec implements VideoCodec {
         k++;
         if (s.sections[k]!.length === 0) continue;
       }
-      const q = f % s.period === 0 ? s.intraQ : s.residualQ;
+      const [m, q] = f % s.period === 0 ? [this.model, s.intraQ] : [this.residual, s.residualQ];
       for (let i = 0; i < s.grid.length; i++) {
-        out.push(await this.model.decodeLatents({ z: s.sections[k + 2 * i]!, y: s.sections[k + 2 * i + 1]! }, s.grid[i]!, q));
+        out.push(await m.decodeLatents({ z: s.sections[k + 2 * i]!, y: s.sections[k + 2 * i + 1]! }, s.grid[i]!, q));
       }
     }
     return out;
@@ -292,27 +307,26 @@ export class MotionCompensatedVideoCodec implements VideoCodec {
     let contexts = new MotionContexts();
     for (let f = 0; f < s.frames; f++) {
       let k = s.starts[f]!;
-      const tiles = (q: number) => this.decodeImage(s, k, q);
       if (f % s.period === 0) {
-        recon = (await tiles(s.intraQ)).data;
+        recon = (await this.decodeImage(this.model, s, k, s.intraQ)).data;
         contexts = new MotionContexts();
       } else {
         const field = this.motion(s, f, contexts);
         k++;
         const pred = compensate(recon!, width, height, field);
-        recon = s.sections[k]!.length === 0 ? pred : addResidual(pred, (await tiles(s.residualQ)).data, width, height, field, s.scale4);
+        recon = s.sections[k]!.length === 0 ? pred : addResidual(pred, (await this.decodeImage(this.residual, s, k, s.residualQ)).data, width, height, field, s.scale4);
       }
       yield { width, height, data: recon.slice() };
     }
   }
 
-  /** The picture of one frame's tile streams (from section k on) at base quality q. */
-  private async decodeImage(s: McStream, k: number, q: number): Promise<RgbImage> {
+  /** The picture of one frame's tile streams (from section k on), decoded by model m at its quality q. */
+  private async decodeImage(m: ImageHyperpriorModel, s: McStream, k: number, q: number): Promise<RgbImage> {
     const out: RgbImage = { width: s.width, height: s.height, data: new Uint8Array(s.width * s.height * 3) };
     for (let i = 0; i < s.grid.length; i++) {
       const streams: TileStreams = { z: s.sections[k + 2 * i]!, y: s.sections[k + 2 * i + 1]! };
-      const latents = await this.model.decodeLatents(streams, s.grid[i]!, q);
-      await this.model.synthesize(latents, s.grid[i]!, q, out);
+      const latents = await m.decodeLatents(streams, s.grid[i]!, q);
+      await m.synthesize(latents, s.grid[i]!, q, out);
     }
     return out;
   }
