@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { packageRoot } from '../src/paths.js';
+import { benchArgs } from './args.js';
 
 interface Run {
   ok: boolean;
@@ -71,12 +72,9 @@ function runCli(args: string[], rssFile: string): Promise<Run> {
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
-  const value = (flag: string): string | undefined => {
-    const i = argv.indexOf(flag);
-    return i >= 0 ? argv[i + 1] : undefined;
-  };
-  const sizes = (value('--sizes') ?? '4000x3000,8000x6000').split(',').map((s) => s.split('x').map(Number) as [number, number]);
-  const extra = [...(value('--tile') ? ['--tile', value('--tile')!] : []), ...(value('--threads') ? ['--threads', value('--threads')!] : [])];
+  const { opt } = benchArgs(argv);
+  const sizes = (opt('sizes') ?? '4000x3000,8000x6000').split(',').map((s) => s.split('x').map(Number) as [number, number]);
+  const extra = [...(opt('tile') ? ['--tile', opt('tile')!] : []), ...(opt('threads') ? ['--threads', opt('threads')!] : [])];
   const json = argv.includes('--json');
   const dir = await mkdtemp(path.join(tmpdir(), 'lcodec-mem-'));
   const results: SizeResult[] = [];

@@ -15,14 +15,10 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EvalResults } from '../src/eval/types.js';
 import { packageRoot, sharedDataDir } from '../src/paths.js';
+import { benchArgs } from './args.js';
 import { startRedis, stopProcess } from './redis-server.js';
 
-const args = process.argv.slice(2);
-const opt = (name: string): string | undefined => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : undefined;
-};
-const positional = args.find((a, i) => !a.startsWith('--') && !(i > 0 && args[i - 1]!.startsWith('--')));
+const { opt, positional: [positional] } = benchArgs();
 const data = sharedDataDir();
 const folder = positional ?? (data ? join(data, 'images', 'kodak') : undefined);
 if (!folder) {

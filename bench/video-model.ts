@@ -14,22 +14,19 @@ import type { Codec } from '../codecs/types.js';
 import { collectVideo, readVideo } from '../src/io/video.js';
 import { loadModel } from '../codecs/models.js';
 import { sharedDataDir } from '../src/paths.js';
+import { benchArgs } from './args.js';
 
-const args = process.argv.slice(2);
-const opt = (name: string, def: number) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : def;
-};
-const clipArg = args.find((a, i) => !a.startsWith('--') && !(i > 0 && args[i - 1]!.startsWith('--')));
+const { opt, positional: [clipArg] } = benchArgs();
+const num = (name: string, def: number) => Number(opt(name) ?? def);
 const data = sharedDataDir();
 const clip = clipArg ?? (data ? join(data, 'video', 'test', 'foreman_cif_320x256.mkv') : undefined);
 if (!clip) {
   process.stderr.write('usage: video-model <clip> (no shared data found for the default clip)\n');
   process.exit(1);
 }
-const quality = opt('quality', 4);
-const runs = opt('runs', 2);
-const threads = opt('threads', 1);
+const quality = num('quality', 4);
+const runs = num('runs', 2);
+const threads = num('threads', 1);
 
 const video: Video = await collectVideo(await readVideo(clip));
 const frames = (video.frames as unknown[]).length;
@@ -75,8 +72,7 @@ async function measure(name: string, codec: Codec<'video'>, q: number, inProcess
 }
 
 // --models video-mc,video-sem: the learned models to time (each also all-intra), beside x264 and x265.
-const modelsAt = args.indexOf('--models');
-const models = (modelsAt >= 0 ? args[modelsAt + 1]! : 'video-sem').split(',');
+const models = (opt('models') ?? 'video-sem').split(',');
 const rows = [];
 for (const m of models) {
   rows.push(await measure(m, loadModel(m, { threads }) as Codec<'video'>, quality));

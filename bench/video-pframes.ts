@@ -22,13 +22,9 @@ import { collectVideo, readVideo } from '../src/io/video.js';
 import { psnr } from '../src/metrics/image.js';
 import type { RgbImage, VideoFrame } from '../src/media.js';
 import { sharedDataDir } from '../src/paths.js';
+import { benchArgs } from './args.js';
 
-const args = process.argv.slice(2);
-const opt = (name: string): string | undefined => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : undefined;
-};
-const positional = args.filter((a, i) => !a.startsWith('--') && !(i > 0 && args[i - 1]!.startsWith('--')));
+const { opt, positional } = benchArgs();
 const data = sharedDataDir();
 const clips = positional.length > 0 ? positional : data ? readdirSync(join(data, 'video', 'test')).filter((f) => /\.(mkv|mp4|y4m)$/.test(f)).sort().map((f) => join(data, 'video', 'test', f)) : [];
 if (clips.length === 0) {
