@@ -1,6 +1,8 @@
 """Probe: how much of an image checkpoint's distortion the transforms cause on their own.
 For two qualities, PSNR of g_s(g_a(x)) on four Kodak images with no quantization of y, and with
 y plainly rounded (no hyperprior mean): when the two are close, the transforms cap the quality.
+A hyperprior or a channel-wise (channel-mse) checkpoint; the channel model's LRP, which only
+corrects quantization error, is left out.
     /usr/bin/python3 training/probes/image_transform_cap.py <last.pt> [q ...]"""
 import math
 import sys
@@ -13,10 +15,14 @@ from PIL import Image
 TRAINING = Path(__file__).resolve().parents[1]
 KODAK = TRAINING.parents[1] / "shared/data/images/kodak"
 sys.path.insert(0, str(TRAINING))
+from lcodec_train.channel import load_channel_model  # noqa: E402
 from lcodec_train.hyperprior import load_hyperprior  # noqa: E402
 
 torch.set_num_threads(1)
-model, _ = load_hyperprior(sys.argv[1])
+weights = torch.load(sys.argv[1], map_location="cpu")
+weights = weights.get("model", weights)
+channel = any(k.startswith("slice_nets.") for k in weights)
+model, _ = (load_channel_model if channel else load_hyperprior)(sys.argv[1])
 images = [np.asarray(Image.open(KODAK / f"kodim{i:02d}.png").convert("RGB")) for i in (1, 5, 14, 23)]
 qualities = [int(a) for a in sys.argv[2:]] or [model.qualities // 2, model.qualities - 1]
 
