@@ -227,13 +227,25 @@ def from_hyperprior(hp_state: dict, arch: dict, qualities: int, crops: torch.Ten
     return out
 
 
-def load_channel_model(path, default_arch: dict | None = None) -> tuple[ChannelModel, dict]:
-    """The ChannelModel saved at `path` (a checkpoint or a weights file) in eval mode, and the loaded dict."""
+def _load(path, cls: type[Hyperprior] | None, default_arch: dict | None) -> tuple[Hyperprior, dict]:
     state = torch.load(path, map_location="cpu")
     weights = state["model"] if "model" in state else state
-    model = ChannelModel(**state.get("arch", default_arch), qualities=qualities_of(weights))
+    if cls is None:
+        cls = ChannelModel if any(k.startswith("slice_nets.") for k in weights) else Hyperprior
+    model = cls(**state.get("arch", default_arch), qualities=qualities_of(weights))
     model.load_state_dict(float_weights(weights))
     return model.eval(), state
 
 
-__all__ = ["ChannelModel", "CHANNEL_MSE_LAMBDAS", "CHANNEL_MSSSIM_LAMBDAS", "SLICES", "SliceNet", "from_hyperprior", "load_channel_model"]
+def load_channel_model(path, default_arch: dict | None = None) -> tuple[ChannelModel, dict]:
+    """The ChannelModel saved at `path` (a checkpoint or a weights file) in eval mode, and the loaded dict."""
+    return _load(path, ChannelModel, default_arch)
+
+
+def load_image_model(path) -> tuple[Hyperprior, dict]:
+    """The image model saved at `path`, a ChannelModel when it has slice networks, else a
+    Hyperprior (both with g_a, g_s and the gains), in eval mode, and the loaded dict."""
+    return _load(path, None, None)
+
+
+__all__ = ["ChannelModel", "CHANNEL_MSE_LAMBDAS", "CHANNEL_MSSSIM_LAMBDAS", "SLICES", "SliceNet", "from_hyperprior", "load_channel_model", "load_image_model"]

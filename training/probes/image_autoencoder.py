@@ -1,18 +1,20 @@
 """Probe: trains only g_a/g_s of an image checkpoint as an autoencoder (no quantization, top-quality gains)
-for 300 steps; prints its Kodak-4 PSNR every 100 steps.
-    /usr/bin/python3 training/probes/image_autoencoder.py <last.pt> <lr> <clip>"""
+for 300 steps; prints its Kodak-4 PSNR every 100 steps. A hyperprior or a channel-wise checkpoint;
+with G, g_a/g_s are first widened to G channels (widen_transforms: the same function at the start).
+    /usr/bin/python3 training/probes/image_autoencoder.py <last.pt> <lr> <clip> [G]"""
 import sys, math, torch, time, random, numpy as np
 from pathlib import Path
 TRAINING = Path(__file__).resolve().parents[1]
 DATA = TRAINING.parents[1] / "shared/data"
 sys.path.insert(0, str(TRAINING))
-from lcodec_train.channel import load_channel_model
-from lcodec_train.hyperprior import load_hyperprior
+from lcodec_train.channel import load_image_model
+from lcodec_train.hyperprior import widen_transforms
 import train as T
 torch.set_num_threads(2)
-w=torch.load(sys.argv[1],map_location='cpu'); w=w.get('model',w)
-# a hyperprior or a channel-wise checkpoint (only g_a/g_s train here either way)
-m,st=(load_channel_model if any(k.startswith('slice_nets.') for k in w) else load_hyperprior)(sys.argv[1]); Q=m.qualities
+m,st=load_image_model(sys.argv[1]); Q=m.qualities
+if len(sys.argv)>4:
+  G=int(sys.argv[4]); wide=type(m)(**{**st['arch'],'G':G},qualities=Q)
+  wide.load_state_dict(widen_transforms(m.state_dict(),G)); m=wide.eval()
 imgs=T.load_images((DATA / 'images/train'),128)
 kod=T.load_images((DATA / 'images/kodak'),0)[:4]
 lr=float(sys.argv[2]); clip=float(sys.argv[3])

@@ -15,14 +15,10 @@ from PIL import Image
 TRAINING = Path(__file__).resolve().parents[1]
 KODAK = TRAINING.parents[1] / "shared/data/images/kodak"
 sys.path.insert(0, str(TRAINING))
-from lcodec_train.channel import load_channel_model  # noqa: E402
-from lcodec_train.hyperprior import load_hyperprior  # noqa: E402
+from lcodec_train.channel import load_image_model  # noqa: E402
 
 torch.set_num_threads(1)
-weights = torch.load(sys.argv[1], map_location="cpu")
-weights = weights.get("model", weights)
-channel = any(k.startswith("slice_nets.") for k in weights)
-model, _ = (load_channel_model if channel else load_hyperprior)(sys.argv[1])
+model, _ = load_image_model(sys.argv[1])
 images = [np.asarray(Image.open(KODAK / f"kodim{i:02d}.png").convert("RGB")) for i in (1, 5, 14, 23)]
 qualities = [int(a) for a in sys.argv[2:]] or [model.qualities // 2, model.qualities - 1]
 
