@@ -30,7 +30,7 @@ export interface ModelCard {
 /** A folder of the models directory: its card, or why the model cannot be used. */
 export type InstalledModel = { name: string; card: ModelCard; problem?: undefined } | { name: string; card?: undefined; problem: string };
 
-export const DEFAULT_MODEL = { image: 'hyperprior-mse', audio: 'audio-mdct', video: 'video-mc' } as const;
+export const DEFAULT_MODEL = { image: 'channel-mse', audio: 'audio-mdct', video: 'video-mc' } as const;
 /** Default quality index of the image models. */
 export const DEFAULT_QUALITY = 4;
 /** Default quality index per modality (audio: 3, about 10 kbit/s with audio-mdct on the audio test set, README). */

@@ -16,6 +16,7 @@ import path from 'node:path';
 import { deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_MODEL } from '../codecs/models.js';
 import { encode, inspect } from '../src/api.js';
 import { formatError } from '../src/cli/errors.js';
 import { crc32 } from '../src/container/crc32.js';
@@ -633,7 +634,7 @@ const CASES: Record<string, Case> = {
 
   // --- .lc inputs that must be refused (exit 2) ---
   '.lc from another model': { inputs: ['other-model.lc'], args: dec('other-model.lc'), code: 2, stderr: /model 'hyperprior-ms-ssim', which is not installed/ },
-  '.lc from other weights of the model': { inputs: ['other-weights.lc'], args: dec('other-weights.lc'), code: 2, stderr: /other weights of hyperprior-mse/ },
+  '.lc from other weights of the model': { inputs: ['other-weights.lc'], args: dec('other-weights.lc'), code: 2, stderr: new RegExp(`other weights of ${DEFAULT_MODEL.image}`) },
   '.lc with wrong magic': { inputs: ['wrong-magic.lc'], args: dec('wrong-magic.lc'), code: 2, stderr: /not an \.lc file \(wrong magic\)/ },
   '0-byte .lc': { inputs: ['zero.lc'], args: dec('zero.lc'), code: 2, stderr: /empty \.lc file/ },
   'truncated .lc': { inputs: ['truncated.lc'], args: dec('truncated.lc'), code: 2, stderr: /damaged or truncated/ },
@@ -681,7 +682,7 @@ const CASES: Record<string, Case> = {
   'missing input file': { inputs: [], args: enc('missing.png'), code: 1, stderr: /no such file: .*missing\.png/ },
 
   // --- options ---
-  'quality out of range': { inputs: ['photo.png'], args: enc('photo.png', '-q', '99'), code: 1, stderr: /quality for hyperprior-mse must be an integer 0\.\.9, not 99/ },
+  'quality out of range': { inputs: ['photo.png'], args: enc('photo.png', '-q', '99'), code: 1, stderr: /quality for channel-mse must be an integer 0\.\.11, not 99/ },
   'quality not a number': { inputs: ['photo.png'], args: enc('photo.png', '-q', 'best'), code: 1, stderr: /-q must be an integer/ },
   'quality not an integer': { inputs: ['photo.png'], args: enc('photo.png', '-q', '2.5'), code: 1, stderr: /-q must be an integer/ },
   '--threads 0': { inputs: ['photo.png'], args: enc('photo.png', '--threads', '0'), code: 1, stderr: /--threads must be an integer 1\.\.256/ },

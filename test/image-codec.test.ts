@@ -57,7 +57,7 @@ describe('hyperprior-mse through the CLI', () => {
   it('encode → info → decode; the PNG matches the library decode and eval reports the same bits and PSNR', async () => {
     const lc = join(tmp, 'sample.lc');
     const png = join(tmp, 'sample.png');
-    const enc = await run(process.execPath, [CLI, 'encode', SAMPLE, '-o', lc, '-q', '2']);
+    const enc = await run(process.execPath, [CLI, 'encode', SAMPLE, '-o', lc, '-m', 'hyperprior-mse', '-q', '2']);
     expect(enc.stdout).toMatch(/bpp/);
     const bytes = new Uint8Array(readFileSync(lc));
     const info = JSON.parse((await run(process.execPath, [CLI, 'info', lc, '--json'])).stdout) as { bytes: number; bpp: number };

@@ -117,6 +117,7 @@ describe('lossless plane coding (alpha)', () => {
   });
 });
 
+// (hyperprior-mse: one z and one y section per tile; channel-mse's sliced y streams in test/channel-codec.test.ts)
 describe('learned image codec: what the file keeps', () => {
   const w = 96, h = 72;
   let rgb: RgbImage;
@@ -125,7 +126,7 @@ describe('learned image codec: what the file keeps', () => {
   });
 
   it('codes RGB and records the layout in the header', async () => {
-    const lc = await encode(rgb, { quality: 3 });
+    const lc = await encode(rgb, { model: 'hyperprior-mse', quality: 3 });
     const c = readContainer(lc);
     expect(c.shape).toEqual([w, h, 1024, 3]);
     expect(c.sections).toHaveLength(2);
@@ -144,13 +145,13 @@ describe('learned image codec: what the file keeps', () => {
       rgba[4 * i + 3] = alpha[i]!;
     }
     const png = await sharp(rgba, { raw: { width: w, height: h, channels: 4 } }).png().toBuffer();
-    const lc = await encode(png, { quality: 3 });
+    const lc = await encode(png, { model: 'hyperprior-mse', quality: 3 });
     expect(inspect(lc).channels).toBe(4);
     expect(readContainer(lc).sections).toHaveLength(3);
     const back = await decodeImage(lc);
     expect(Buffer.from(back.alpha!).equals(Buffer.from(alpha))).toBe(true);
     // the colour is coded exactly as without alpha
-    const colourOnly = await decodeImage(await encode(rgb, { quality: 3 }));
+    const colourOnly = await decodeImage(await encode(rgb, { model: 'hyperprior-mse', quality: 3 }));
     expect(Buffer.from(back.data).equals(Buffer.from(colourOnly.data))).toBe(true);
     const out = await sharp(await encodePng(back)).raw().toBuffer({ resolveWithObject: true });
     expect(out.info.channels).toBe(4);
@@ -165,7 +166,7 @@ describe('learned image codec: what the file keeps', () => {
     const grayAlpha = await sharp(ga, { raw: { width: w, height: h, channels: 2 } }).toColourspace('b-w').png().toBuffer();
     expect((await sharp(grayAlpha).metadata()).channels).toBe(2);
     for (const [src, channels] of [[gray, 1], [grayAlpha, 2]] as const) {
-      const lc = await encode(src, { quality: 3 });
+      const lc = await encode(src, { model: 'hyperprior-mse', quality: 3 });
       expect(inspect(lc).channels).toBe(channels);
       const back = await decodeImage(lc);
       expect(back.grayscale).toBe(true);
@@ -178,7 +179,7 @@ describe('learned image codec: what the file keeps', () => {
   });
 
   it('codes small tiles independently and decodes them to the same size', async () => {
-    const lc = await encode(rgb, { quality: 3, tile: 64 });
+    const lc = await encode(rgb, { model: 'hyperprior-mse', quality: 3, tile: 64 });
     const c = readContainer(lc);
     expect(c.shape).toEqual([w, h, 64, 3]);
     expect(c.sections).toHaveLength(2 * 2 * 2); // 2 × 2 tiles

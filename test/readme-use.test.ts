@@ -11,6 +11,7 @@ import { mkdtemp, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_MODEL } from '../codecs/models.js';
 import { CLI, ROOT, ensureBuilt } from './helpers/cli.js';
 
 /** The commands of the README's "Use" block, continuation lines joined. */
@@ -94,7 +95,7 @@ describe('README "Use" lines', () => {
     }
     if (line.startsWith('lcodec demo')) {
       // The learned codecs beside the baselines, and the decoded files where it says they are.
-      for (const name of ['hyperprior-mse', 'jpeg', 'avif', 'audio-mdct', 'opus']) expect(r.stdout).toMatch(new RegExp(`^\\s+${name}\\s`, 'm'));
+      for (const name of [DEFAULT_MODEL.image, 'jpeg', 'avif', DEFAULT_MODEL.audio, 'opus']) expect(r.stdout).toMatch(new RegExp(`^\\s+${name}\\s`, 'm'));
       const decoded = [...r.stdout.matchAll(/decoded: (.*)$/gm)].flatMap((m) => m[1]!.split(', '));
       expect(decoded).toHaveLength(5);
       for (const f of decoded) expect(existsSync(join(dir, f)), f).toBe(true);

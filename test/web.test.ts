@@ -171,7 +171,7 @@ describe('lcodec/web in headless Chromium', () => {
         return out;
       });
       expect(refused).toEqual([
-        'UsageError: quality for hyperprior-mse must be an integer 0..9, not 42',
+        'UsageError: quality for channel-mse must be an integer 0..11, not 42',
         'UsageError: quality for hyperprior-msssim must be an integer 0..10, not 1.5',
         'UsageError: image data must be 24 bytes (RGBA, 3x2), not 16 bytes',
       ]);

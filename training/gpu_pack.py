@@ -13,7 +13,7 @@ then, on the GPU machine (device `run` with carry [".gpu"]), one 10-minute call:
       --init-from .gpu/init/$m.fp16.pt --ckpt-dir .gpu/ck/$m --batch 16 --crop 256 --lr 1e-4 \\
       --minutes 8.5 --ckpt-minutes 2 --weights-out $OUT/$m.fp16.pt > $OUT/$m.log 2>&1
 
-(for channel-mse add `--ctx-lr 3e-4 --balance`; its files `<m>.fp16.pt` hold int8 rows, which
+(for the channel models, `bash training/gpu_channel.sh` instead: both in one call; its files `<m>.fp16.pt` hold int8 rows, which
 train.py reads as well; without a checkpoint here, drop --init-from and name training/weights in
 `carry` when a seed is there; train.py finds it, else grows the model from models/hyperprior-mse) and back here `train.py --init-from <returned weights>` (after moving the old last.pt aside)
 continues with the step count carried on. Each part holds a different share of the images, so

@@ -19,7 +19,7 @@ import { checkQuality, latentsDigest as digestOf } from '../../codecs/learned/hy
 import { WebModels } from './models.js';
 
 /** The CLI's defaults for images (codecs/models.ts DEFAULT_MODEL.image, DEFAULT_QUALITY); a test keeps them equal. */
-export const DEFAULT_IMAGE_MODEL = 'hyperprior-mse';
+export const DEFAULT_IMAGE_MODEL = 'channel-mse';
 export const DEFAULT_IMAGE_QUALITY = 4;
 
 export interface WebOptions extends WebEngineOptions {
@@ -28,7 +28,7 @@ export interface WebOptions extends WebEngineOptions {
 }
 
 export interface WebEncodeOptions extends WebOptions {
-  /** Image model name (default hyperprior-mse). */
+  /** Image model name (default DEFAULT_IMAGE_MODEL). */
   model?: string;
   /** Quality index of the model (default 4). */
   quality?: number;

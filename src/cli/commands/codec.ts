@@ -9,7 +9,7 @@ import { checkIntraPeriod } from '../../../codecs/video/index.js';
 import { integer, oneOf } from '../../check.js';
 import { UsageError } from '../../errors.js';
 import { checkOutput, writeFileAtomic } from '../../io/files.js';
-import { DEFAULT_QUALITIES, installedModels } from '../../../codecs/models.js';
+import { DEFAULT_MODEL, DEFAULT_QUALITIES, installedModels } from '../../../codecs/models.js';
 import type { Device, RuntimeOptions } from '../../runtime/onnx.js';
 import { type BatchFlags, LAYOUT, decodeBatch, describeDecoded, describeEncoded, encodeBatch, isBatch, replaceExt } from '../batch.js';
 
@@ -62,7 +62,7 @@ export function registerCodecCommands(program: Command): void {
     .command('encode <inputs...>')
     .description('compress image, audio or video files into .lc files (several inputs: one process, models loaded once)')
     .option('-o, --output <path>', 'output file (default: <input>.lc); with several inputs, or a name ending in /, a folder')
-    .option('-m, --model <name>', 'model (see `lcodec models`; default hyperprior-mse for images, audio-mdct for audio, video-mc for video)')
+    .option('-m, --model <name>', `model (see \`lcodec models\`; default ${DEFAULT_MODEL.image} for images, ${DEFAULT_MODEL.audio} for audio, ${DEFAULT_MODEL.video} for video)`)
     .option('-q, --quality <n>', `the model's quality index; higher = better quality (default ${DEFAULT_QUALITIES.image} for images, ${DEFAULT_QUALITIES.video} for video, ${DEFAULT_QUALITIES.audio} for audio)`)
     .option('--device <cpu|cuda>', 'ONNX Runtime execution provider', 'cpu')
     .option('--threads <n>', 'ONNX Runtime threads')
