@@ -19,8 +19,10 @@ train.py reads as well; without a checkpoint here, drop --init-from and name tra
 continues with the step count carried on. Each part holds a different share of the images, so
 successive calls (`--part 1`, ...) see all of them. A model without weights yet (no checkpoint
 and no seed) starts from the MSE weights. The weights of each model cost about 10 MB of the
-images' share: with the tracked tree at 43 MiB, one model a call leaves room for about 85 images,
-two leave none (the script says how many fit).
+images' share (the script says how many images fit). The tracked tree (95 MiB with every model)
+is itself over the 64 MiB: before packing, move the models/ folders the call does not read (all
+but the one trained, and its base) and training/weights/audio-mdct.pt out of the checkout and
+`git rm -r -q --cached` them; after the call, move them back and `git reset -q`.
 """
 from __future__ import annotations
 

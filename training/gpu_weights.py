@@ -50,5 +50,7 @@ def merge(prefix: str, out: Path) -> None:
 if __name__ == "__main__":
     if len(sys.argv) != 4 or sys.argv[1] not in ("split", "merge"):
         raise SystemExit(__doc__)
-    (split if sys.argv[1] == "split" else merge)(Path(sys.argv[2]) if sys.argv[1] == "split" else sys.argv[2],
-                                                 sys.argv[3] if sys.argv[1] == "split" else Path(sys.argv[3]))
+    if sys.argv[1] == "split":
+        split(Path(sys.argv[2]), sys.argv[3])
+    else:
+        merge(sys.argv[2], Path(sys.argv[3]))

@@ -104,15 +104,18 @@ export class ImageChannelModel extends TiledImageModel<ChannelBundle, ChannelGra
     const plane = yh * yw;
     const igain = b.igain[q]!;
     const yn = new Float32Array(M * plane);
+    const yHat = lat.yHat;
     for (let c = 0; c < M; c++) {
       const g = igain[c]!;
       // float32(ŷ) · igain: a product of two float32 values, rounded once to float32 on storing.
-      for (let i = c * plane; i < (c + 1) * plane; i++) yn[i] = Math.fround(lat.yHat[i]!) * g;
+      for (let i = c * plane, end = i + plane; i < end; i++) yn[i] = Math.fround(yHat[i]!) * g;
     }
     const sHidden = b.h_s_int.s_hidden;
+    const hidden = new Float32Array(lat.hidden.length);
+    for (let i = 0; i < hidden.length; i++) hidden[i] = lat.hidden[i]! * sHidden;
     const out_ = await this.engine.runNamed(this.files.graph('g_s'), {
       yn: { type: 'float32', data: yn, dims: [1, M, yh, yw] },
-      H: { type: 'float32', data: Float32Array.from(lat.hidden, (v) => v * sHidden), dims: [1, HS[1], yh, yw] },
+      H: { type: 'float32', data: hidden, dims: [1, HS[1], yh, yw] },
       igain: { type: 'float32', data: Float32Array.from(igain), dims: [1, M, 1, 1] },
     });
     fromPlanar(out_['x_hat'] as Float32Array, W, H, t, out);
