@@ -20,9 +20,8 @@ continues with the step count carried on. Each part holds a different share of t
 successive calls (`--part 1`, ...) see all of them. A model without weights yet (no checkpoint
 and no seed) starts from the MSE weights. The weights of each model cost about 10 MB of the
 images' share (the script says how many images fit). The tracked tree (95 MiB with every model)
-is itself over the 64 MiB: before packing, move the models/ folders the call does not read (all
-but the one trained, and its base) and training/weights/audio-mdct.pt out of the checkout and
-`git rm -r -q --cached` them; after the call, move them back and `git reset -q`.
+is itself over the 64 MiB: before packing, `bash training/gpu_tree.sh aside <models the call
+reads>` sets the others aside, and `bash training/gpu_tree.sh back` after the call restores them.
 """
 from __future__ import annotations
 
