@@ -1,5 +1,6 @@
 #!/bin/bash
-# One call on the GPU machine (device `run` with carry [".gpu"], after training/gpu_pack.py):
+# One call on the GPU machine (device `run` with carry [".gpu"], after `training/gpu_tree.sh aside
+# channel-mse` and training/gpu_pack.py):
 # channel-mse trained further and channel-msssim from channel-mse's weights, side by side on
 # the one GPU, each in two phases (lr 5e-5, then 1.5e-5), their weights back in $OUT as parts
 # (training/gpu_weights.py). A=6 B=1.5 (minutes) fit a 570 s call.
