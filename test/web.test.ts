@@ -182,8 +182,8 @@ describe('lcodec/web in headless Chromium', () => {
     }
   });
 
-  it.skipIf(!existsSync(KODIM23))('decodes kodim23 (hyperprior-mse q4) within 50 dB of the CLI in under 60 s, to the same latents', async () => {
-    const { lc, png } = await cliRoundTrip(KODIM23, 'hyperprior-mse', 4, 'kodim23');
+  it.skipIf(!existsSync(KODIM23))(`decodes kodim23 (${DEFAULT_IMAGE_MODEL} q4) within 50 dB of the CLI in under 60 s, to the same latents`, async () => {
+    const { lc, png } = await cliRoundTrip(KODIM23, DEFAULT_IMAGE_MODEL, 4, 'kodim23');
     const { page, status, seconds } = await runPage(lc);
     try {
       expect(status).toBe('done');
@@ -193,7 +193,7 @@ describe('lcodec/web in headless Chromium', () => {
       expect(db).toBeGreaterThanOrEqual(50);
       expect(seconds).toBeLessThan(60);
       const bytes = new Uint8Array(readFileSync(lc));
-      expect(await pageDigest(page, bytes)).toEqual(await nodeDigest('hyperprior-mse', bytes));
+      expect(await pageDigest(page, bytes)).toEqual(await nodeDigest(DEFAULT_IMAGE_MODEL, bytes));
     } finally {
       await page.close();
     }
