@@ -76,9 +76,9 @@ for (const clip of clips) {
     for (const f of frames.filter((_, k) => k % intraEvery === 0)) {
       const rec: RgbImage = { width, height, data: new Uint8Array(width * height * 3) };
       for (const t of tileGrid(width, height, codec.tile)) {
-        const { streams, latents } = await codec.model.codeTile(f, t, q);
-        bits += 8 * (streams.z.length + streams.y.length);
-        await codec.model.synthesize(latents, t, q, rec);
+        const { sections, latents } = await codec.model.codeSections(f, t, q);
+        bits += 8 * sections.reduce((a, x) => a + x.length, 0);
+        await codec.model.synthesizeTile(latents, t, q, rec);
       }
       sum += psnr(f, rec);
     }

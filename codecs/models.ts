@@ -109,10 +109,9 @@ export function loadModel(name: string, runtime: RuntimeOptions = {}, video: Vid
  */
 function motionCompensated(card: ModelCard, dir: string, runtime: RuntimeOptions, video: VideoCodecOptions): MotionCompensatedVideoCodec {
   const base = loadModel(card.base_image_model as string, runtime);
-  // The P-frame residual is coded as one z and one y stream per tile: a mean-scale hyperprior
-  // base (the channel-wise model's sliced streams are not supported yet).
-  if (!(base instanceof LearnedImageCodec) || !(base.model instanceof ImageHyperpriorModel)) {
-    throw new InputError(`model ${card.name}: base model ${String(card.base_image_model)} is not a hyperprior image model`);
+  // Intra frames: any learned image model (a hyperprior or a channel-wise one).
+  if (!(base instanceof LearnedImageCodec)) {
+    throw new InputError(`model ${card.name}: base model ${String(card.base_image_model)} is not a learned image model`);
   }
   const baseCard = listModels().find((m) => m.name === base.name);
   if (card.base_weights_sha256 !== baseCard?.weights_sha256) throw new InputError(`model ${card.name}: base_weights_sha256 is not that of its base model ${base.name}`);

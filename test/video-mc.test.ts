@@ -10,6 +10,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BLOCK, MotionContexts, blockGrid, compensate, decodeMotion, encodeMotion, estimateMotion, MAX_MV, type MotionField } from '../codecs/video/motion.js';
+import type { LearnedImageCodec } from '../codecs/image/index.js';
 import { MotionCompensatedVideoCodec } from '../codecs/video/mc.js';
 import { loadModel } from '../codecs/models.js';
 import { getCodecEntry, listCodecs } from '../codecs/registry.js';
@@ -157,6 +158,27 @@ describe('video-mc codec', () => {
     expect(sizes.reduce((a, s) => a + s.bytes, 0)).toBe(sectionBytes(c.sections));
     // The pan is predicted: P-frames cost well under the intra frame.
     for (const f of [1, 2, 3, 5]) expect(sizes[f]!.bytes).toBeLessThan(0.5 * sizes[0]!.bytes);
+  });
+
+  it('codes its intra frames by a channel-wise base model as well: per tile its z and slice streams, the image codec\'s own', async () => {
+    const base = (loadModel('channel-mse') as LearnedImageCodec).model;
+    const mc = new MotionCompensatedVideoCodec('video-mc', codec.card, base, codec.residual, { intraPeriod: 4 });
+    const short: Video & { frames: VideoFrame[] } = { ...clip, frameCount: 5, frames: clip.frames.slice(0, 5) };
+    const recon: Uint8Array[] = [];
+    const bytes = await mc.encodeWith(short, 3, (r) => recon.push(r.slice()));
+    const c = readContainer(bytes);
+    const n = base.sectionsPerTile;
+    expect(n).toBe(6); // z and 5 slices
+    // Frames 0 and 4 intra (one tile of n sections), 1–3 P (motion, z, y).
+    expect(c.sections.length).toBe(2 * n + 3 * 3);
+    const direct = await base.encodePayload(short.frames[0]!, mc.levelOf(3).intra);
+    expect(c.sections.slice(0, n).map((x) => Buffer.from(x).toString('hex'))).toEqual(direct.tiles[0]!.map((x) => Buffer.from(x).toString('hex')));
+    const decoded = await collectVideo(await mc.decode(bytes));
+    decoded.frames.forEach((f, i) => expect(Buffer.from(f.data).equals(Buffer.from(recon[i]!)), `frame ${i}`).toBe(true));
+    for (let i = 0; i < 5; i++) expect(psnr(short.frames[i]!, decoded.frames[i]!)).toBeGreaterThan(25);
+    expect(mc.frameSizes(bytes).map((f) => f.intra)).toEqual([true, false, false, false, true]);
+    // A file of the other base does not parse as this one's (its section count differs).
+    expect(() => codec.frameSizes(bytes)).toThrow(/sections/);
   });
 
   it('codes a still shot in P-frames of a fraction of the intra frame', async () => {

@@ -59,9 +59,9 @@ export class ImageChannelModel extends TiledImageModel<ChannelBundle, ChannelGra
     this.bias = b.slices.map((s) => s.b_q.map(int64));
   }
 
-  protected async encodeTile(img: RgbImage, t: Rect, q: number): Promise<Uint8Array[]> {
-    const { z, y } = (await this.codeTile(img, t, q)).streams;
-    return [z, ...y];
+  async codeSections(img: RgbImage, t: Rect, q: number): Promise<{ sections: Uint8Array[]; latents: ChannelLatents }> {
+    const { streams, latents } = await this.codeTile(img, t, q);
+    return { sections: [streams.z, ...streams.y], latents };
   }
 
   /** Codes one tile: its streams (z, then one y stream per slice) and the latents the decoder will see. */
@@ -92,7 +92,7 @@ export class ImageChannelModel extends TiledImageModel<ChannelBundle, ChannelGra
     return { ...latents, hidden: hidden! };
   }
 
-  protected synthesizeTile(latents: AnyLatents, t: Rect, q: number, out: RgbImage): Promise<void> {
+  synthesizeTile(latents: AnyLatents, t: Rect, q: number, out: RgbImage): Promise<void> {
     return this.synthesize(latents as ChannelLatents, t, q, out);
   }
 

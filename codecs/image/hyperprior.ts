@@ -41,16 +41,16 @@ export class ImageHyperpriorModel extends TiledImageModel<ImageBundle, Hyperprio
     this.hs = new IntegerHyperSynthesis(b.h_s_int, b.izgain, files.graph('h_s_int'), engine);
   }
 
-  protected async encodeTile(img: RgbImage, t: Rect, q: number): Promise<Uint8Array[]> {
-    const { z, y } = (await this.codeTile(img, t, q)).streams;
-    return [z, y];
+  async codeSections(img: RgbImage, t: Rect, q: number): Promise<{ sections: Uint8Array[]; latents: TileLatents }> {
+    const { streams, latents } = await this.codeTile(img, t, q);
+    return { sections: [streams.z, streams.y], latents };
   }
 
   decodeTile(sections: Uint8Array[], t: Rect, q: number): Promise<TileLatents> {
     return this.decodeLatents({ z: sections[0]!, y: sections[1]! }, t, q);
   }
 
-  protected synthesizeTile(latents: AnyLatents, t: Rect, q: number, out: RgbImage): Promise<void> {
+  synthesizeTile(latents: AnyLatents, t: Rect, q: number, out: RgbImage): Promise<void> {
     return this.synthesize(latents as TileLatents, t, q, out);
   }
 

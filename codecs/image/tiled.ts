@@ -83,12 +83,12 @@ export abstract class TiledImageModel<B extends ImageModelBundle = ImageModelBun
     this.coder = new HyperpriorCoder(new LatentCoder(b));
   }
 
-  /** Codes one tile: its container sections. */
-  protected abstract encodeTile(img: RgbImage, t: Rect, q: number): Promise<Uint8Array[]>;
+  /** Codes one tile: its container sections (sectionsPerTile), and the latents the decoder will see. */
+  abstract codeSections(img: RgbImage, t: Rect, q: number): Promise<{ sections: Uint8Array[]; latents: AnyLatents }>;
   /** Entropy decoding of one tile's sections: its latents (what must decode alike everywhere). */
   abstract decodeTile(sections: Uint8Array[], t: Rect, q: number): Promise<AnyLatents>;
   /** Synthesis of one tile from its decoded latents, into the tile's rectangle of `out`. */
-  protected abstract synthesizeTile(latents: AnyLatents, t: Rect, q: number, out: RgbImage): Promise<void>;
+  abstract synthesizeTile(latents: AnyLatents, t: Rect, q: number, out: RgbImage): Promise<void>;
 
   protected async run(name: G, input: EngineInput): Promise<Float32Array> {
     return (await this.engine.run(this.files.graph(name), input)) as Float32Array;
@@ -109,7 +109,7 @@ export abstract class TiledImageModel<B extends ImageModelBundle = ImageModelBun
     checkTile(tile);
     if (img.width < 1 || img.height < 1) throw new InputError('image has no pixels');
     const tiles: Uint8Array[][] = [];
-    for (const t of tileGrid(img.width, img.height, tile)) tiles.push(await this.encodeTile(img, t, quality));
+    for (const t of tileGrid(img.width, img.height, tile)) tiles.push((await this.codeSections(img, t, quality)).sections);
     return { width: img.width, height: img.height, quality, tile, tiles };
   }
 

@@ -19,8 +19,8 @@
  * Bitstream (docs/FORMAT.md): an `.lc` container, shape `width, height, fps_num, fps_den,
  * frames, intra_period, tile, intra_quality, residual_quality, residual_scale4` (qualities of
  * the base model and of the residual coder, s = residual_scale4 / 4); sections per intra frame:
- * per tile its z and y streams; per P-frame: the motion stream, then per tile z and y (both
- * empty: no residual).
+ * per tile the base model's sections (a hyperprior's z and y; a channel-wise model's z and one
+ * y per slice); per P-frame: the motion stream, then per tile z and y (both empty: no residual).
  */
 import { CorruptFileError, readContainer, writeContainer } from '../../src/container/index.js';
 import { integer } from '../../src/check.js';
@@ -28,8 +28,9 @@ import { InputError } from '../../src/errors.js';
 import { videoFrames } from '../../src/io/video.js';
 import { MAX_IMAGE_PIXELS, type RgbImage, type Video, type VideoFrame } from '../../src/media.js';
 import { EntropyDecodeError } from '../../entropy/index.js';
-import { ImageHyperpriorModel, TILE, checkTile, tileGrid, type Rect, type TileStreams } from '../image/hyperprior.js';
-import { checkHeader, checkQuality, type HyperLatents } from '../learned/hyperprior.js';
+import { ImageHyperpriorModel, TILE, checkTile, tileGrid, type Rect } from '../image/hyperprior.js';
+import type { TiledImageModel } from '../image/tiled.js';
+import { checkHeader, checkQuality, type AnyLatents } from '../learned/hyperprior.js';
 import type { VideoCodec } from '../types.js';
 import { checkIntraPeriod, type VideoCodecOptions } from './index.js';
 import { BLOCK, MotionContexts, compensate, decodeMotion, encodeMotion, estimateMotion, type MotionField } from './motion.js';
@@ -83,10 +84,11 @@ export class MotionCompensatedVideoCodec implements VideoCodec {
   private readonly levels: McLevel[];
 
   /**
-   * `model`: the base image model (intra frames; shared with the image codec of that name);
-   * `residual`: the model's own residual coder (its files hash names the model in its files).
+   * `model`: the base image model (intra frames; shared with the image codec of that name; a
+   * hyperprior or a channel-wise model); `residual`: the model's own residual coder, a
+   * hyperprior (its files hash names the model in its files).
    */
-  constructor(readonly modelName: string, readonly card: McCard, readonly model: ImageHyperpriorModel, readonly residual: ImageHyperpriorModel, options: VideoCodecOptions = {}) {
+  constructor(readonly modelName: string, readonly card: McCard, readonly model: TiledImageModel, readonly residual: ImageHyperpriorModel, options: VideoCodecOptions = {}) {
     if (!Array.isArray(card.levels) || card.levels.length === 0) throw new InputError(`model ${modelName}: card.json has no levels`);
     this.levels = card.levels.map((l, q) => {
       const at = `model ${modelName}: level ${q}`;
@@ -127,6 +129,7 @@ export class MotionCompensatedVideoCodec implements VideoCodec {
     if (width * height > MAX_IMAGE_PIXELS) throw new InputError(`video frames of ${width}x${height} are over the ${MAX_IMAGE_PIXELS} pixel limit`);
     const L = this.levels[quality]!;
     const grid = tileGrid(width, height, this.tile);
+    const perFrame = Math.max(this.model.sectionsPerTile, this.residual.sectionsPerTile) * grid.length + 1;
     const sections: Uint8Array[] = [];
     let recon: Uint8Array | undefined;
     let previous: Int32Array | undefined;
@@ -134,15 +137,15 @@ export class MotionCompensatedVideoCodec implements VideoCodec {
     let frames = 0;
     for await (const frame of videoFrames(video)) {
       let residual: Uint8Array | undefined;
-      if (sections.length + 1 + 2 * grid.length > MAX_SECTIONS) {
-        throw new InputError(`video is too long for one .lc file (at most ${Math.floor(MAX_SECTIONS / (1 + 2 * grid.length))} frames of this size)`);
+      if (sections.length + perFrame > MAX_SECTIONS) {
+        throw new InputError(`video is too long for one .lc file (at most ${Math.floor(MAX_SECTIONS / perFrame)} frames of this size)`);
       }
       if (frames % this.intraPeriod === 0 || !recon) {
         const out: RgbImage = { width, height, data: new Uint8Array(width * height * 3) };
         for (const t of grid) {
-          const { streams, latents } = await this.model.codeTile(frame, t, L.intra);
-          sections.push(streams.z, streams.y);
-          await this.model.synthesize(latents, t, L.intra, out);
+          const coded = await this.model.codeSections(frame, t, L.intra);
+          sections.push(...coded.sections);
+          await this.model.synthesizeTile(coded.latents, t, L.intra, out);
         }
         recon = out.data;
         previous = undefined;
@@ -187,9 +190,9 @@ export class MotionCompensatedVideoCodec implements VideoCodec {
     const resHat: RgbImage = { width, height, data: new Uint8Array(width * height * 3) };
     const sections: Uint8Array[] = [];
     for (const t of grid) {
-      const { streams, latents } = await this.residual.codeTile(res, t, L.residual);
-      sections.push(streams.z, streams.y);
-      await this.residual.synthesize(latents, t, L.residual, resHat);
+      const coded = await this.residual.codeSections(res, t, L.residual);
+      sections.push(...coded.sections);
+      await this.residual.synthesizeTile(coded.latents, t, L.residual, resHat);
     }
     return { res: res.data, sections, resHat: resHat.data };
   }
@@ -241,22 +244,21 @@ export class MotionCompensatedVideoCodec implements VideoCodec {
     let k = 0;
     for (let f = 0; f < frames && k <= c.sections.length; f++) {
       starts.push(k);
-      k += (f % period === 0 ? 0 : 1) + 2 * grid.length;
+      k += f % period === 0 ? this.model.sectionsPerTile * grid.length : 1 + this.residual.sectionsPerTile * grid.length;
     }
     if (k !== c.sections.length) throw new CorruptFileError(`corrupt .lc file (${frames} frames of ${grid.length} tiles need ${k} sections, found ${c.sections.length})`);
     for (let f = 0; f < frames; f++) {
       const intra = f % period === 0;
       const first = starts[f]! + (intra ? 0 : 1);
       let empty = 0;
+      const m = intra ? this.model : this.residual;
       for (let i = 0; i < grid.length; i++) {
-        const z = c.sections[first + 2 * i]!;
-        const y = c.sections[first + 2 * i + 1]!;
-        if (!intra && z.length === 0 && y.length === 0) {
+        const tile = c.sections.slice(first + m.sectionsPerTile * i, first + m.sectionsPerTile * (i + 1));
+        if (!intra && tile.every((x) => x.length === 0)) {
           empty++;
           continue;
         }
-        const m = intra ? this.model : this.residual;
-        if (z.length < m.coder.minZBytes(m.zShape(grid[i]!))) {
+        if (tile[0]!.length < m.coder.minZBytes(m.zShape(grid[i]!))) {
           throw new CorruptFileError(`corrupt .lc file (frame ${f}, tile ${i}: its stream is too short for the declared size)`);
         }
       }
@@ -270,9 +272,9 @@ export class MotionCompensatedVideoCodec implements VideoCodec {
    * P-frame its motion (vectors then skip flags, as `symbols`) and its residual tiles' latents:
    * what must decode alike on every machine (test/golden.test.ts).
    */
-  async decodeSymbols(bytes: Uint8Array): Promise<HyperLatents[]> {
+  async decodeSymbols(bytes: Uint8Array): Promise<AnyLatents[]> {
     const s = this.parse(bytes);
-    const out: HyperLatents[] = [];
+    const out: AnyLatents[] = [];
     let contexts = new MotionContexts();
     for (let f = 0; f < s.frames; f++) {
       let k = s.starts[f]!;
@@ -284,9 +286,7 @@ export class MotionCompensatedVideoCodec implements VideoCodec {
         if (s.sections[k]!.length === 0) continue;
       }
       const [m, q] = f % s.period === 0 ? [this.model, s.intraQ] : [this.residual, s.residualQ];
-      for (let i = 0; i < s.grid.length; i++) {
-        out.push(await m.decodeLatents({ z: s.sections[k + 2 * i]!, y: s.sections[k + 2 * i + 1]! }, s.grid[i]!, q));
-      }
+      for (let i = 0; i < s.grid.length; i++) out.push(await m.decodeTile(tileSections(s, m, k, i), s.grid[i]!, q));
     }
     return out;
   }
@@ -321,15 +321,19 @@ export class MotionCompensatedVideoCodec implements VideoCodec {
   }
 
   /** The picture of one frame's tile streams (from section k on), decoded by model m at its quality q. */
-  private async decodeImage(m: ImageHyperpriorModel, s: McStream, k: number, q: number): Promise<RgbImage> {
+  private async decodeImage(m: TiledImageModel, s: McStream, k: number, q: number): Promise<RgbImage> {
     const out: RgbImage = { width: s.width, height: s.height, data: new Uint8Array(s.width * s.height * 3) };
     for (let i = 0; i < s.grid.length; i++) {
-      const streams: TileStreams = { z: s.sections[k + 2 * i]!, y: s.sections[k + 2 * i + 1]! };
-      const latents = await m.decodeLatents(streams, s.grid[i]!, q);
-      await m.synthesize(latents, s.grid[i]!, q, out);
+      const latents = await m.decodeTile(tileSections(s, m, k, i), s.grid[i]!, q);
+      await m.synthesizeTile(latents, s.grid[i]!, q, out);
     }
     return out;
   }
+}
+
+/** Tile i's sections of the picture whose streams start at section k, coded by model m. */
+function tileSections(s: McStream, m: TiledImageModel, k: number, i: number): Uint8Array[] {
+  return s.sections.slice(k + m.sectionsPerTile * i, k + m.sectionsPerTile * (i + 1));
 }
 
 /** Calls `fn(x0, y0, x1, y1, i)` for every block of the field (its pixel bounds and index). */
