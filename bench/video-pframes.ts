@@ -9,7 +9,7 @@
  * from its end segment, and flagged). Also per clip: the BD-rate of the P-curve against the
  * intra curve (PSNR).
  *
- *   node dist/bench/video-pframes.js [clips...] [--model video-mc] [--qualities 0,2,4] [--frames N] [--intra-every k] [--levels levels.json] [--json out.json]
+ *   node dist/bench/video-pframes.js [clips...] [--model video-mc] [--base image-model] [--qualities 0,2,4] [--frames N] [--intra-every k] [--levels levels.json] [--json out.json]
  * Default clips: every file of ../shared/data/video/test.
  */
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { loadModel } from '../codecs/models.js';
 import { MotionCompensatedVideoCodec, type McLevel } from '../codecs/video/mc.js';
 import { tileGrid } from '../codecs/image/hyperprior.js';
+import { LearnedImageCodec } from '../codecs/image/index.js';
 import { bdRate } from '../src/eval/bdrate.js';
 import { collectVideo, readVideo } from '../src/io/video.js';
 import { psnr } from '../src/metrics/image.js';
@@ -33,11 +34,17 @@ if (clips.length === 0) {
 }
 const installed = loadModel(opt('model') ?? 'video-mc');
 if (!(installed instanceof MotionCompensatedVideoCodec)) throw new Error(`${installed.name} is not a motion-compensated video model`);
+// --base name: intra frames by another installed image model (the levels' intra qualities are
+// its quality indexes), for trying a base before a card names it.
+const baseName = opt('base');
+const base = baseName === undefined ? undefined : loadModel(baseName);
+if (base && !(base instanceof LearnedImageCodec)) throw new Error(`${baseName} is not a learned image model`);
+const rebased = base ? new MotionCompensatedVideoCodec(installed.modelName, installed.card, base.model, installed.residual, { intraPeriod: installed.intraPeriod, tile: installed.tile }) : installed;
 // --levels file.json: other per-quality settings (a card's `levels`), for tuning them.
 const levelsFile = opt('levels');
 const codec = levelsFile
-  ? installed.withLevels(JSON.parse(readFileSync(levelsFile, 'utf8')) as McLevel[])
-  : installed;
+  ? rebased.withLevels(JSON.parse(readFileSync(levelsFile, 'utf8')) as McLevel[])
+  : rebased;
 const qualities = opt('qualities')?.split(',').map(Number) ?? [...codec.qualities];
 const maxFrames = opt('frames') ? Number(opt('frames')) : Infinity;
 const jsonOut = opt('json');
