@@ -25,7 +25,8 @@ case "${1:-}" in
       mv "$f" "$ASIDE/weights/" && paths+=("$f")
     done
     [ ${#paths[@]} -eq 0 ] || git rm -r -q --cached "${paths[@]}"
-    printf '%s\n' "${paths[@]}" > "$ASIDE/paths"
+    : > "$ASIDE/paths"
+    [ ${#paths[@]} -eq 0 ] || printf '%s\n' "${paths[@]}" > "$ASIDE/paths"
     git ls-files -co --exclude-standard -z | xargs -0 stat -c %s | awk '{ s += $1 } END { printf "set aside %d paths; the tree now %.1f MiB\n", '"${#paths[@]}"', s / 2^20 }'
     ;;
   back)

@@ -129,7 +129,7 @@ export class MotionCompensatedVideoCodec implements VideoCodec {
     if (width * height > MAX_IMAGE_PIXELS) throw new InputError(`video frames of ${width}x${height} are over the ${MAX_IMAGE_PIXELS} pixel limit`);
     const L = this.levels[quality]!;
     const grid = tileGrid(width, height, this.tile);
-    const perFrame = Math.max(this.model.sectionsPerTile, this.residual.sectionsPerTile) * grid.length + 1;
+    const perFrame = Math.max(this.frameSections(true, grid.length), this.frameSections(false, grid.length));
     const sections: Uint8Array[] = [];
     let recon: Uint8Array | undefined;
     let previous: Int32Array | undefined;
@@ -160,7 +160,7 @@ export class MotionCompensatedVideoCodec implements VideoCodec {
         if (coded && dropUseless(frame.data, pred, coded.resHat, width, height, field, L.scale4)) coded = await this.codeResidual(frame.data, pred, width, height, field, grid, L);
         sections.push(encodeMotion(field, contexts));
         if (!coded) {
-          for (let i = 0; i < grid.length; i++) sections.push(new Uint8Array(0), new Uint8Array(0));
+          for (let i = 0; i < this.residual.sectionsPerTile * grid.length; i++) sections.push(new Uint8Array(0));
           recon = pred;
         } else {
           sections.push(...coded.sections);
@@ -195,6 +195,11 @@ export class MotionCompensatedVideoCodec implements VideoCodec {
       await this.residual.synthesizeTile(coded.latents, t, L.residual, resHat);
     }
     return { res: res.data, sections, resHat: resHat.data };
+  }
+
+  /** Sections of one frame of `tiles` tiles: the base model's per intra tile; a P-frame's motion stream, then the residual coder's per tile. */
+  private frameSections(intra: boolean, tiles: number): number {
+    return intra ? this.model.sectionsPerTile * tiles : 1 + this.residual.sectionsPerTile * tiles;
   }
 
   /** Checks the header and the section layout; frames decode one at a time as they are iterated. */
@@ -244,7 +249,7 @@ export class MotionCompensatedVideoCodec implements VideoCodec {
     let k = 0;
     for (let f = 0; f < frames && k <= c.sections.length; f++) {
       starts.push(k);
-      k += f % period === 0 ? this.model.sectionsPerTile * grid.length : 1 + this.residual.sectionsPerTile * grid.length;
+      k += this.frameSections(f % period === 0, grid.length);
     }
     if (k !== c.sections.length) throw new CorruptFileError(`corrupt .lc file (${frames} frames of ${grid.length} tiles need ${k} sections, found ${c.sections.length})`);
     for (let f = 0; f < frames; f++) {
@@ -253,7 +258,7 @@ export class MotionCompensatedVideoCodec implements VideoCodec {
       let empty = 0;
       const m = intra ? this.model : this.residual;
       for (let i = 0; i < grid.length; i++) {
-        const tile = c.sections.slice(first + m.sectionsPerTile * i, first + m.sectionsPerTile * (i + 1));
+        const tile = tileSections(c.sections, m, first, i);
         if (!intra && tile.every((x) => x.length === 0)) {
           empty++;
           continue;
@@ -286,7 +291,7 @@ export class MotionCompensatedVideoCodec implements VideoCodec {
         if (s.sections[k]!.length === 0) continue;
       }
       const [m, q] = f % s.period === 0 ? [this.model, s.intraQ] : [this.residual, s.residualQ];
-      for (let i = 0; i < s.grid.length; i++) out.push(await m.decodeTile(tileSections(s, m, k, i), s.grid[i]!, q));
+      for (let i = 0; i < s.grid.length; i++) out.push(await m.decodeTile(tileSections(s.sections, m, k, i), s.grid[i]!, q));
     }
     return out;
   }
@@ -324,7 +329,7 @@ export class MotionCompensatedVideoCodec implements VideoCodec {
   private async decodeImage(m: TiledImageModel, s: McStream, k: number, q: number): Promise<RgbImage> {
     const out: RgbImage = { width: s.width, height: s.height, data: new Uint8Array(s.width * s.height * 3) };
     for (let i = 0; i < s.grid.length; i++) {
-      const latents = await m.decodeTile(tileSections(s, m, k, i), s.grid[i]!, q);
+      const latents = await m.decodeTile(tileSections(s.sections, m, k, i), s.grid[i]!, q);
       await m.synthesizeTile(latents, s.grid[i]!, q, out);
     }
     return out;
@@ -332,8 +337,8 @@ export class MotionCompensatedVideoCodec implements VideoCodec {
 }
 
 /** Tile i's sections of the picture whose streams start at section k, coded by model m. */
-function tileSections(s: McStream, m: TiledImageModel, k: number, i: number): Uint8Array[] {
-  return s.sections.slice(k + m.sectionsPerTile * i, k + m.sectionsPerTile * (i + 1));
+function tileSections(sections: Uint8Array[], m: TiledImageModel, k: number, i: number): Uint8Array[] {
+  return sections.slice(k + m.sectionsPerTile * i, k + m.sectionsPerTile * (i + 1));
 }
 
 /** Calls `fn(x0, y0, x1, y1, i)` for every block of the field (its pixel bounds and index). */
