@@ -1,6 +1,6 @@
 /**
  * The motion-compensated video codec (video-mc) on its real path: the shipped image model
- * hyperprior-mse, the rANS coder, real frames (a pan over the sample photograph, a still shot,
+ * channel-mse (and hyperprior-mse as another base), the rANS coder, real frames (a pan over the sample photograph, a still shot,
  * samples/clip.mp4 and, when the shared data is present, a test clip).
  */
 import { existsSync } from 'node:fs';
@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BLOCK, MotionContexts, blockGrid, compensate, decodeMotion, encodeMotion, estimateMotion, MAX_MV, type MotionField } from '../codecs/video/motion.js';
+import { BLOCK, MotionContexts, SMOOTHING, blockGrid, chooseSmoothing, compensate, decodeMotion, encodeMotion, estimateMotion, interpolateFrame, MAX_MV, type MotionField } from '../codecs/video/motion.js';
 import type { LearnedImageCodec } from '../codecs/image/index.js';
 import { MotionCompensatedVideoCodec } from '../codecs/video/mc.js';
 import { loadModel } from '../codecs/models.js';
@@ -73,23 +73,24 @@ describe('block motion', () => {
       const dec = new MotionContexts();
       // Three fields in a row through the same contexts, as the P-frames of one group.
       for (let frame = 0; frame < 3; frame++) {
-        const f: MotionField = { bw, bh, mv: new Int32Array(2 * bw * bh), skip: new Uint8Array(bw * bh) };
+        const f: MotionField = { bw, bh, mv: new Int32Array(2 * bw * bh), skip: new Uint8Array(bw * bh), filter: new Uint8Array(bw * bh) };
         for (let i = 0; i < f.mv.length; i++) f.mv[i] = Math.max(-MAX_MV, Math.min(MAX_MV, Math.round((r() - 0.5) * 2 * spread)));
         for (let i = 0; i < f.skip.length; i++) f.skip[i] = r() < 0.7 ? 1 : 0;
+        for (let i = 0; i < f.filter.length; i++) f.filter[i] = Math.floor(r() * SMOOTHING.length);
         expect(decodeMotion(encodeMotion(f, enc), w, h, dec)).toEqual(f);
       }
     }
     // The largest differences (one vector at +MAX_MV, its neighbour at −MAX_MV) take the escape.
-    const far: MotionField = { bw: 2, bh: 1, mv: Int32Array.of(MAX_MV, -MAX_MV, -MAX_MV, MAX_MV), skip: new Uint8Array(2) };
+    const far: MotionField = { bw: 2, bh: 1, mv: Int32Array.of(MAX_MV, -MAX_MV, -MAX_MV, MAX_MV), skip: new Uint8Array(2), filter: Uint8Array.of(0, SMOOTHING.length - 1) };
     expect(decodeMotion(encodeMotion(far, new MotionContexts()), 32, 16, new MotionContexts())).toEqual(far);
     // A still field (all zero, all skipped) costs a few bytes, and fewer once the contexts have seen one.
     const { bw, bh } = blockGrid(512, 320);
-    const still: MotionField = { bw, bh, mv: new Int32Array(2 * bw * bh), skip: new Uint8Array(bw * bh).fill(1) };
+    const still: MotionField = { bw, bh, mv: new Int32Array(2 * bw * bh), skip: new Uint8Array(bw * bh).fill(1), filter: new Uint8Array(bw * bh) };
     const contexts = new MotionContexts();
     const first = encodeMotion(still, contexts).length;
     expect(first).toBeLessThan(48);
     expect(encodeMotion(still, contexts).length).toBeLessThan(first);
-    const over: MotionField = { bw: 1, bh: 1, mv: Int32Array.of(MAX_MV + 1, 0), skip: new Uint8Array(1) };
+    const over: MotionField = { bw: 1, bh: 1, mv: Int32Array.of(MAX_MV + 1, 0), skip: new Uint8Array(1), filter: new Uint8Array(1) };
     expect(() => decodeMotion(encodeMotion(over, new MotionContexts()), 16, 16, new MotionContexts())).toThrow(RangeError);
   });
 
@@ -99,7 +100,7 @@ describe('block motion', () => {
     const ref = new Uint8Array(w * h * 3);
     for (let i = 0; i < ref.length; i++) ref[i] = (i * 37 + (i >> 5) * 11) & 255;
     const { bw, bh } = blockGrid(w, h);
-    const f: MotionField = { bw, bh, mv: new Int32Array(2 * bw * bh), skip: new Uint8Array(bw * bh) };
+    const f: MotionField = { bw, bh, mv: new Int32Array(2 * bw * bh), skip: new Uint8Array(bw * bh), filter: new Uint8Array(bw * bh) };
     f.mv[0] = 4; // block (0, 0): one pixel right
     f.mv[1] = -4; // one pixel up (clamped at the top edge)
     f.mv[2] = 2; // block (1, 0): half a pixel right
@@ -115,6 +116,44 @@ describe('block motion', () => {
         }
       }
     }
+    // Smoothing: block (1, 0) moved half of the way to the binomial blur of the interpolated
+    // prediction (its neighbours across the block's edge included), in integers.
+    f.filter[1] = SMOOTHING.indexOf(4);
+    const s = compensate(ref, w, h, f);
+    const sample = (x: number, y: number, c: number) => p[(Math.min(h - 1, Math.max(0, y)) * w + Math.min(w - 1, Math.max(0, x))) * 3 + c]!;
+    for (let y = 0; y < BLOCK; y++) {
+      for (let x = BLOCK; x < 2 * BLOCK; x++) {
+        for (let c = 0; c < 3; c++) {
+          let b16 = 0;
+          for (let dy = -1; dy <= 1; dy++) for (let dx = -1; dx <= 1; dx++) b16 += (2 - Math.abs(dx)) * (2 - Math.abs(dy)) * sample(x + dx, y + dy, c);
+          const v = sample(x, y, c);
+          expect(s[(y * w + x) * 3 + c]).toBe(v + (((b16 - 16 * v) * 4 + 64) >> 7));
+        }
+      }
+    }
+    // The other blocks are the unsmoothed prediction.
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) if (y >= BLOCK || x < BLOCK || x >= 2 * BLOCK) for (let c = 0; c < 3; c++) expect(s[(y * w + x) * 3 + c]).toBe(p[(y * w + x) * 3 + c]);
+  });
+
+  it('smooths the prediction of a noisy frame from a noisy reference, and leaves a clean one sharp', async () => {
+    const v = await pan(2, 3, 1);
+    const r = rng(3);
+    // Gaussian-like noise (a sum of uniforms, σ about 6) on both frames.
+    const noisy = (d: Uint8Array) => d.map((x) => Math.max(0, Math.min(255, Math.round(x + 6 * (r() + r() + r() + r() - 2) * Math.sqrt(3)))));
+    const sse = (a: Uint8Array, b: Uint8Array) => a.reduce((acc, x, i) => acc + (x - b[i]!) ** 2, 0);
+    for (const [cur, ref, clean] of [[noisy(v.frames[1]!.data), noisy(v.frames[0]!.data), false], [v.frames[1]!.data, v.frames[0]!.data, true]] as const) {
+      const f = estimateMotion(cur, ref, W, H, { lambda: 4 });
+      const raw = interpolateFrame(ref, W, H, f);
+      const pred = chooseSmoothing(cur, raw, W, H, f, 300);
+      // What the decoder computes from the coded field.
+      expect(Buffer.from(compensate(ref, W, H, f)).equals(Buffer.from(pred))).toBe(true);
+      const smoothed = f.filter.filter((k) => k > 0).length / f.filter.length;
+      if (clean) expect(smoothed).toBeLessThan(0.2);
+      else {
+        expect(smoothed).toBeGreaterThan(0.8);
+        expect(sse(cur, pred)).toBeLessThan(0.85 * sse(cur, raw));
+      }
+    }
   });
 
   it('finds the motion of a pan to the quarter pixel', async () => {
@@ -128,10 +167,10 @@ describe('block motion', () => {
 });
 
 describe('video-mc codec', () => {
-  it('is an installed model sharing hyperprior-mse for intra frames, with its own residual coder and an all-intra variant in the registry', () => {
-    expect(codec.model).toBe((loadModel('hyperprior-mse') as unknown as { model: unknown }).model);
+  it('is an installed model sharing channel-mse for intra frames, with its own residual coder and an all-intra variant in the registry', () => {
+    expect(codec.model).toBe((loadModel('channel-mse') as unknown as { model: unknown }).model);
     expect(codec.residual).not.toBe(codec.model);
-    expect(codec.residual.qualities).toEqual(codec.model.qualities);
+    expect(codec.residual.qualities).toEqual((loadModel('hyperprior-mse') as LearnedImageCodec).model.qualities);
     const names = listCodecs('video').map((c) => c.name);
     expect(names).toEqual(expect.arrayContaining(['video-mc', 'video-mc-intra']));
     expect(getCodecEntry('video-mc').kind).toBe('learned');
@@ -144,8 +183,9 @@ describe('video-mc codec', () => {
     const c = readContainer(bytes);
     const L = codec.levelOf(3);
     expect(c.shape).toEqual([W, H, 25, 1, 6, 4, 1024, L.intra, L.residual, L.scale4]);
-    // Frames 0 and 4 intra (z, y), the others P (motion, z, y).
-    expect(c.sections.length).toBe(2 * 2 + 4 * 3);
+    // Frames 0 and 4 intra (one tile: z and channel-mse's 5 slices), the others P (motion, z, y).
+    expect(codec.model.sectionsPerTile).toBe(6);
+    expect(c.sections.length).toBe(2 * 6 + 4 * 3);
     const decoded = await collectVideo(await codec.decode(bytes));
     expect(decoded.frames.length).toBe(6);
     decoded.frames.forEach((f, i) => expect(Buffer.from(f.data).equals(Buffer.from(recon[i]!)), `frame ${i}`).toBe(true));
@@ -160,15 +200,15 @@ describe('video-mc codec', () => {
     for (const f of [1, 2, 3, 5]) expect(sizes[f]!.bytes).toBeLessThan(0.5 * sizes[0]!.bytes);
   });
 
-  it('codes its intra frames by a channel-wise base model as well: per tile its z and slice streams, the image codec\'s own', async () => {
-    const base = (loadModel('channel-mse') as LearnedImageCodec).model;
+  it('codes its intra frames by a hyperprior base model as well: per tile its z and y streams, the image codec\'s own', async () => {
+    const base = (loadModel('hyperprior-mse') as LearnedImageCodec).model;
     const mc = new MotionCompensatedVideoCodec('video-mc', codec.card, base, codec.residual, { intraPeriod: 4 });
     const short: Video & { frames: VideoFrame[] } = { ...clip, frameCount: 5, frames: clip.frames.slice(0, 5) };
     const recon: Uint8Array[] = [];
     const bytes = await mc.encodeWith(short, 3, (r) => recon.push(r.slice()));
     const c = readContainer(bytes);
     const n = base.sectionsPerTile;
-    expect(n).toBe(6); // z and 5 slices
+    expect(n).toBe(2); // z and y
     // Frames 0 and 4 intra (one tile of n sections), 1–3 P (motion, z, y).
     expect(c.sections.length).toBe(2 * n + 3 * 3);
     const direct = await base.encodePayload(short.frames[0]!, mc.levelOf(3).intra);
@@ -177,8 +217,8 @@ describe('video-mc codec', () => {
     decoded.frames.forEach((f, i) => expect(Buffer.from(f.data).equals(Buffer.from(recon[i]!)), `frame ${i}`).toBe(true));
     for (let i = 0; i < 5; i++) expect(psnr(short.frames[i]!, decoded.frames[i]!)).toBeGreaterThan(25);
     expect(mc.frameSizes(bytes).map((f) => f.intra)).toEqual([true, false, false, false, true]);
-    // A file of the other base does not parse as this one's (its section count differs).
-    expect(() => codec.frameSizes(bytes)).toThrow(/sections/);
+    // A file of the other base is refused as such: the model hash mixes in the base's weights.
+    expect(() => codec.frameSizes(bytes)).toThrow(/other weights of video-mc/);
   });
 
   it('codes a still shot in P-frames of a fraction of the intra frame', async () => {
@@ -227,14 +267,15 @@ describe('video-mc codec', () => {
     const decodeAll = async (b: Uint8Array) => collectVideo(await codec.decode(b));
     await expect(codec.encode({ ...clip, frames: [] }, 3)).rejects.toThrow(/no frames/);
     await expect(decodeAll(rewrite({ sections: c.sections.slice(0, -1) }))).rejects.toThrow(/sections/);
-    await expect(decodeAll(rewrite({ shape: [...c.shape.slice(0, 7), 10, 0, 4] }))).rejects.toThrow(/qualities/);
+    await expect(decodeAll(rewrite({ shape: [...c.shape.slice(0, 7), 12, 0, 4] }))).rejects.toThrow(/qualities/);
     await expect(decodeAll(rewrite({ shape: c.shape.slice(0, 7) }))).rejects.toThrow(/shape/);
     // A P-frame's motion stream damaged: an error when that frame decodes.
-    const bad = c.sections.map((s, i) => (i === 2 ? s.map((b) => b ^ 0x5a) : s));
+    const n = codec.model.sectionsPerTile; // the intra frame's sections (one tile)
+    const bad = c.sections.map((s, i) => (i === n ? s.map((b) => b ^ 0x5a) : s));
     const err = await decodeAll(rewrite({ sections: bad })).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InputError);
     // Residual streams removed from a P-frame: decodes as prediction only.
-    const noRes = c.sections.map((s, i) => (i === 3 || i === 4 ? new Uint8Array(0) : s));
+    const noRes = c.sections.map((s, i) => (i === n + 1 || i === n + 2 ? new Uint8Array(0) : s));
     expect((await decodeAll(rewrite({ sections: noRes }))).frames.length).toBe(6);
   });
 

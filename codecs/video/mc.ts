@@ -3,7 +3,9 @@
  * model (its files and sessions shared through the model zoo, no copy); each P-frame is
  * predicted from the previous decoded frame by block motion (motion.ts: vectors estimated at
  * the encoder on the decoded reference, coded with rANS, integer 8-tap quarter-pel
- * compensation), and the residual is coded as a picture, 128 + s · (frame − prediction), by the
+ * compensation, then per block a smoothing of the prediction chosen by the encoder: a noisy
+ * reference predicts better through a low-pass), and the residual is coded as a picture,
+ * 128 + s · (frame − prediction), by the
  * model's own residual coder: a hyperprior of the base model's architecture, trained from its
  * weights on such pictures (training/README.md), whose files sit beside the model's card.
  * Blocks whose prediction is good enough are flagged skip: their residual is not used (and is
@@ -33,7 +35,7 @@ import type { TiledImageModel } from '../image/tiled.js';
 import { checkHeader, checkQuality, type AnyLatents } from '../learned/hyperprior.js';
 import type { VideoCodec } from '../types.js';
 import { checkIntraPeriod, type VideoCodecOptions } from './index.js';
-import { BLOCK, MotionContexts, compensate, decodeMotion, encodeMotion, estimateMotion, type MotionField } from './motion.js';
+import { MotionContexts, chooseSmoothing, compensate, decodeMotion, encodeMotion, estimateMotion, forBlocks, interpolateFrame, type MotionField } from './motion.js';
 
 /** What one quality of the codec uses (the model card's `levels`). */
 export interface McLevel {
@@ -57,6 +59,13 @@ export interface McCard {
 }
 
 const MAX_SECTIONS = 1 << 16;
+/** Revision of the motion stream (2: per-block prediction smoothing), part of the file's model hash. */
+const MOTION_FORMAT = 2;
+/**
+ * Encoder: squared error (RGB, per block) that one bin of a smoothing index is worth (300: the
+ * best of 0, 300 and 2,000 on bedroom's first 16 frames at qualities 6 and 8, by little).
+ */
+const SMOOTHING_LAMBDA = 300;
 
 /** A checked file: its streams and layout. */
 interface McStream {
@@ -81,6 +90,12 @@ export class MotionCompensatedVideoCodec implements VideoCodec {
   readonly name: string;
   readonly intraPeriod: number;
   readonly tile: number;
+  /**
+   * The container's model hash: the residual coder's and the base model's weights hashes and
+   * the motion format's revision, mixed, so that a file of another base or revision is refused
+   * as such rather than misread.
+   */
+  readonly hash: Uint8Array;
   private readonly levels: McLevel[];
 
   /**
@@ -102,6 +117,7 @@ export class MotionCompensatedVideoCodec implements VideoCodec {
     this.intraPeriod = checkIntraPeriod(options.intraPeriod ?? card.intra_period);
     this.tile = checkTile(options.tile ?? TILE, 'tile', InputError);
     this.name = this.intraPeriod === 1 && options.intraPeriod === 1 ? `${modelName}-intra` : modelName;
+    this.hash = residual.files.hash.map((b, i) => b ^ model.files.hash[i]! ^ (i === 3 ? MOTION_FORMAT : 0));
   }
 
   /** @internal The same model with other per-quality settings or intra period (for tuning them). */
@@ -152,7 +168,7 @@ export class MotionCompensatedVideoCodec implements VideoCodec {
         contexts = new MotionContexts();
       } else {
         const field = estimateMotion(frame.data, recon, width, height, { lambda: L.lambda, ...(previous ? { previous } : {}) });
-        const pred = compensate(recon, width, height, field);
+        const pred = chooseSmoothing(frame.data, interpolateFrame(recon, width, height, field), width, height, field, SMOOTHING_LAMBDA);
         markSkips(frame.data, pred, width, height, field, L.skip_mse);
         let coded = await this.codeResidual(frame.data, pred, width, height, field, grid, L);
         // Blocks the coded residual does not improve are skipped too, and the residual coded
@@ -176,7 +192,7 @@ export class MotionCompensatedVideoCodec implements VideoCodec {
     return writeContainer({
       modality: 'video',
       model: this.modelName,
-      modelHash: this.residual.files.hash,
+      modelHash: this.hash,
       quality,
       shape: [width, height, video.fps[0], video.fps[1], frames, this.intraPeriod, this.tile, L.intra, L.residual, L.scale4],
       sections,
@@ -230,7 +246,7 @@ export class MotionCompensatedVideoCodec implements VideoCodec {
 
   private parse(bytes: Uint8Array): McStream {
     const c = readContainer(bytes);
-    checkHeader(c, 'video', this.modelName, this.residual.files.hash, this.qualities);
+    checkHeader(c, 'video', this.modelName, this.hash, this.qualities);
     if (c.shape.length !== 10) throw new CorruptFileError('corrupt .lc file (video shape)');
     const [width, height, fpsNum, fpsDen, frames, period, tile, intraQ, residualQ, scale4] = c.shape as number[] as [number, number, number, number, number, number, number, number, number, number];
     if (!(width >= 1 && height >= 1 && width * height <= MAX_IMAGE_PIXELS) || !(fpsNum >= 1 && fpsDen >= 1) || frames < 1 || period < 1) {
@@ -274,7 +290,7 @@ export class MotionCompensatedVideoCodec implements VideoCodec {
 
   /**
    * Diagnostics: everything parsing decides, in stream order — per intra tile its latents, per
-   * P-frame its motion (vectors then skip flags, as `symbols`) and its residual tiles' latents:
+   * P-frame its motion (vectors, skip flags and smoothing indexes, as `symbols`) and its residual tiles' latents:
    * what must decode alike on every machine (test/golden.test.ts).
    */
   async decodeSymbols(bytes: Uint8Array): Promise<AnyLatents[]> {
@@ -286,7 +302,7 @@ export class MotionCompensatedVideoCodec implements VideoCodec {
       if (f % s.period === 0) contexts = new MotionContexts();
       else {
         const field = this.motion(s, f, contexts);
-        out.push({ zHat: new Int32Array(0), index: new Int32Array(0), mu: new Float32Array(0), symbols: Int32Array.from([...field.mv, ...field.skip]) });
+        out.push({ zHat: new Int32Array(0), index: new Int32Array(0), mu: new Float32Array(0), symbols: Int32Array.from([...field.mv, ...field.skip, ...field.filter]) });
         k++;
         if (s.sections[k]!.length === 0) continue;
       }
@@ -339,15 +355,6 @@ export class MotionCompensatedVideoCodec implements VideoCodec {
 /** Tile i's sections of the picture whose streams start at section k, coded by model m. */
 function tileSections(sections: Uint8Array[], m: TiledImageModel, k: number, i: number): Uint8Array[] {
   return sections.slice(k + m.sectionsPerTile * i, k + m.sectionsPerTile * (i + 1));
-}
-
-/** Calls `fn(x0, y0, x1, y1, i)` for every block of the field (its pixel bounds and index). */
-function forBlocks(width: number, height: number, f: MotionField, fn: (x0: number, y0: number, x1: number, y1: number, i: number) => void): void {
-  for (let by = 0; by < f.bh; by++) {
-    for (let bx = 0; bx < f.bw; bx++) {
-      fn(bx * BLOCK, by * BLOCK, Math.min(width, (bx + 1) * BLOCK), Math.min(height, (by + 1) * BLOCK), by * f.bw + bx);
-    }
-  }
 }
 
 /** Flags the blocks whose prediction error (mean square over RGB) is at most `mse`. */

@@ -10,13 +10,15 @@
  *   after both passes. A sharp filter matters because every P-frame predicts from the
  *   previous one: bilinear blending low-passes the texture again at every frame, and the
  *   residual has to put it back.
+ * - Each block's prediction may then be smoothed (SMOOTHING): chosen by the encoder on squared
+ *   error, coded per block; on noisy clips it takes the reference's noise out of the residual.
  * - Vectors are coded as differences to the median of the left, top and top-right vectors
  *   (H.264's predictor), binarized as in CABAC (zero flag, sign, unary magnitude up to
  *   UNARY_BINS, then Exp-Golomb bypass bits) with adaptive binary contexts: per context an
  *   integer probability updated after every bin, so parsing is exact on any machine. Contexts:
  *   the skip flag by its left and top neighbours' flags; a component's zero flag by the block's
  *   skip flag and the size of its neighbours' differences; sign and magnitude bins per
- *   component. Motion fields are noisy at quarter-pel precision and their statistics change
+ *   component; the smoothing index by its neighbours' (first bin). Motion fields are noisy at quarter-pel precision and their statistics change
  *   from clip to clip; adaptive contexts follow them without a table in the stream.
  * - Estimation (encoder only): candidates (zero, predictor, neighbours, the co-located vector
  *   of the previous frame), integer full search around the best, then half- and quarter-pel
@@ -50,12 +52,21 @@ const PROB_LEVELS = 256;
 const FAST_SHIFT = 3;
 const SLOW_SHIFT = 6;
 
-/** The motion of one P-frame: vectors (x, y per block, quarter pixels) and skip flags, raster order. */
+/**
+ * Prediction smoothing, per block: index k moves each compensated sample SMOOTHING[k] eighths
+ * of the way to its 3 × 3 binomial blur ([1 2 1] ⊗ [1 2 1] / 16). A reference that holds
+ * camera noise or coding artefacts predicts a noisy frame better through a low-pass: the
+ * residual then carries the current frame's noise, not the reference's as well.
+ */
+export const SMOOTHING = [0, 2, 4, 8] as const;
+
+/** The motion of one P-frame: vectors (x, y per block, quarter pixels), skip flags and smoothing indexes, raster order. */
 export interface MotionField {
   bw: number;
   bh: number;
   mv: Int32Array;
   skip: Uint8Array;
+  filter: Uint8Array;
 }
 
 /** Blocks across and down a frame. */
@@ -105,13 +116,15 @@ export class MotionContexts {
 /** Codes a bin (encoder: records `value` under binary table `table`; decoder: reads it) and returns it. */
 type BinIo = (value: number, table: number) => number;
 
-// Context layout: 3 skip, then per component (x, y): 6 zero-flag, 1 sign, UNARY_BINS magnitude.
+// Context layout: 3 skip, then per component (x, y): 6 zero-flag, 1 sign, UNARY_BINS magnitude;
+// then the smoothing index: 3 for its first bin (by the neighbours), one per further bin.
 const SKIP_CTX = 0;
 const COMPONENT_CTX = 6 + 1 + UNARY_BINS;
 const zeroCtx = (c: number) => 3 + c * COMPONENT_CTX;
 const signCtx = (c: number) => zeroCtx(c) + 6;
 const binCtx = (c: number) => signCtx(c) + 1;
-const CONTEXTS = 3 + 2 * COMPONENT_CTX;
+const FILTER_CTX = 3 + 2 * COMPONENT_CTX;
+const CONTEXTS = FILTER_CTX + 3 + SMOOTHING.length - 2;
 
 /** Neighbourhood class of a component's difference: its left and top neighbours' sizes. */
 function sizeClass(mvd: Int32Array, bw: number, bx: number, by: number, c: number): number {
@@ -122,20 +135,22 @@ function sizeClass(mvd: Int32Array, bw: number, bx: number, by: number, c: numbe
 
 /**
  * Codes (encoder) or decodes (decoder: `value`s are ignored) one motion field in stream order:
- * per block its skip flag, then its two vector differences. Returns the differences and flags.
+ * per block its skip flag, its two vector differences, then its smoothing index (truncated
+ * unary). Returns the differences, flags and indexes.
  */
-function codeField(ctx: MotionContexts, io: BinIo, bw: number, bh: number, mvdIn: Int32Array | undefined, skipIn: Uint8Array | undefined): { mvd: Int32Array; skip: Uint8Array } {
+function codeField(ctx: MotionContexts, io: BinIo, bw: number, bh: number, input: { mvd: Int32Array; skip: Uint8Array; filter: Uint8Array } | undefined): { mvd: Int32Array; skip: Uint8Array; filter: Uint8Array } {
   const n = bw * bh;
   const mvd = new Int32Array(2 * n);
   const skip = new Uint8Array(n);
+  const filter = new Uint8Array(n);
   for (let by = 0; by < bh; by++) {
     for (let bx = 0; bx < bw; bx++) {
       const i = by * bw + bx;
       const sc = (bx > 0 ? skip[i - 1]! : 0) + (by > 0 ? skip[i - bw]! : 0);
-      const s = ctx.code(io, SKIP_CTX + sc, skipIn?.[i] ?? 0);
+      const s = ctx.code(io, SKIP_CTX + sc, input?.skip[i] ?? 0);
       skip[i] = s;
       for (let c = 0; c < 2; c++) {
-        const d = mvdIn?.[2 * i + c] ?? 0;
+        const d = input?.mvd[2 * i + c] ?? 0;
         if (!ctx.code(io, zeroCtx(c) + 3 * s + sizeClass(mvd, bw, bx, by, c), d !== 0 ? 1 : 0)) continue;
         const negative = ctx.code(io, signCtx(c), d < 0 ? 1 : 0);
         // |d| − 1 in unary over the context bins, the rest in order-0 Exp-Golomb bypass bits.
@@ -154,9 +169,14 @@ function codeField(ctx: MotionContexts, io: BinIo, bw: number, bh: number, mvdIn
         }
         mvd[2 * i + c] = negative ? -(v + 1) : v + 1;
       }
+      const k = input?.filter[i] ?? 0;
+      const fc = (bx > 0 && filter[i - 1] ? 1 : 0) + (by > 0 && filter[i - bw] ? 1 : 0);
+      let v = ctx.code(io, FILTER_CTX + fc, k > 0 ? 1 : 0);
+      if (v) while (v < SMOOTHING.length - 1 && ctx.code(io, FILTER_CTX + 2 + v, k > v ? 1 : 0)) v++;
+      filter[i] = v;
     }
   }
-  return { mvd, skip };
+  return { mvd, skip, filter };
 }
 
 const median3 = (a: number, b: number, c: number) => Math.max(Math.min(a, b), Math.min(Math.max(a, b), c));
@@ -188,7 +208,7 @@ export function encodeMotion(f: MotionField, contexts: MotionContexts): Uint8Arr
   }
   const bins: number[] = [];
   const tables: number[] = [];
-  codeField(contexts, (v, t) => (bins.push(v), tables.push(t), v), f.bw, f.bh, mvd, f.skip);
+  codeField(contexts, (v, t) => (bins.push(v), tables.push(t), v), f.bw, f.bh, { mvd, skip: f.skip, filter: f.filter });
   const enc = new RansEncoder();
   enc.encode(Int32Array.from(bins), Int32Array.from(tables), binaries());
   return enc.finish();
@@ -208,7 +228,7 @@ export function decodeMotion(bytes: Uint8Array, width: number, height: number, c
     if (b !== 0 && b !== 1) throw new RangeError(`motion bin ${b}`);
     return b;
   };
-  const { mvd, skip } = codeField(contexts, read, bw, bh, undefined, undefined);
+  const { mvd, skip, filter } = codeField(contexts, read, bw, bh, undefined);
   dec.finish();
   const mv = new Int32Array(2 * bw * bh);
   for (let by = 0; by < bh; by++) {
@@ -221,7 +241,7 @@ export function decodeMotion(bytes: Uint8Array, width: number, height: number, c
       }
     }
   }
-  return { bw, bh, mv, skip };
+  return { bw, bh, mv, skip, filter };
 }
 
 /** A plane padded by PAD pixels of edge replication on every side. */
@@ -256,9 +276,15 @@ export function lumaOf(rgb: Uint8Array, width: number, height: number): Uint8Arr
 
 /**
  * The motion-compensated prediction of a frame from the reference `ref` (interleaved RGB,
- * width × height): 8-tap interpolation at quarter pixels, edges replicated.
+ * width × height): 8-tap interpolation at quarter pixels, edges replicated, then each block's
+ * smoothing.
  */
 export function compensate(ref: Uint8Array, width: number, height: number, f: MotionField): Uint8Array {
+  return smooth(interpolateFrame(ref, width, height, f), width, height, f);
+}
+
+/** The prediction before smoothing (what the encoder chooses the smoothing on). */
+export function interpolateFrame(ref: Uint8Array, width: number, height: number, f: MotionField): Uint8Array {
   const out = new Uint8Array(width * height * 3);
   const block = new Uint8Array(BLOCK * BLOCK);
   for (let c = 0; c < 3; c++) {
@@ -278,6 +304,76 @@ export function compensate(ref: Uint8Array, width: number, height: number, f: Mo
     }
   }
   return out;
+}
+
+/** Calls `fn(x0, y0, x1, y1, i)` for every block of the field (its pixel bounds and index). */
+export function forBlocks(width: number, height: number, f: MotionField, fn: (x0: number, y0: number, x1: number, y1: number, i: number) => void): void {
+  for (let by = 0; by < f.bh; by++) {
+    for (let bx = 0; bx < f.bw; bx++) {
+      fn(bx * BLOCK, by * BLOCK, Math.min(width, (bx + 1) * BLOCK), Math.min(height, (by + 1) * BLOCK), by * f.bw + bx);
+    }
+  }
+}
+
+/** 16 × the binomial blur of sample (x, y, channel c) of an RGB image, edges replicated. */
+function blur16(p: Uint8Array, width: number, height: number, x: number, y: number, c: number): number {
+  const l = (x > 0 ? -3 : 0) + c;
+  const r = (x < width - 1 ? 3 : 0) + c;
+  const row = width * 3;
+  const m = (y * width + x) * 3;
+  const t = y > 0 ? m - row : m;
+  const b = y < height - 1 ? m + row : m;
+  return p[t + l]! + 2 * p[t + c]! + p[t + r]! + 2 * (p[m + l]! + 2 * p[m + c]! + p[m + r]!) + p[b + l]! + 2 * p[b + c]! + p[b + r]!;
+}
+
+/** Sample v moved k eighths of the way to its blur b16 / 16 (integers, rounded). */
+const toward = (v: number, b16: number, k: number) => v + (((b16 - 16 * v) * k + 64) >> 7);
+
+/** The prediction with each block's smoothing applied (blurs read the unsmoothed prediction). */
+function smooth(pred: Uint8Array, width: number, height: number, f: MotionField): Uint8Array {
+  if (f.filter.every((k) => k === 0)) return pred;
+  const out = pred.slice();
+  forBlocks(width, height, f, (x0, y0, x1, y1, i) => {
+    const k = SMOOTHING[f.filter[i]!]!;
+    if (k === 0) return;
+    for (let y = y0; y < y1; y++) {
+      for (let x = x0; x < x1; x++) {
+        for (let c = 0; c < 3; c++) {
+          const j = (y * width + x) * 3 + c;
+          out[j] = toward(pred[j]!, blur16(pred, width, height, x, y, c), k);
+        }
+      }
+    }
+  });
+  return out;
+}
+
+/**
+ * Encoder: per block the smoothing index of least squared error against `cur` (RGB) plus
+ * `lambda` per bin of the index; sets `f.filter` and returns the smoothed prediction.
+ */
+export function chooseSmoothing(cur: Uint8Array, pred: Uint8Array, width: number, height: number, f: MotionField, lambda: number): Uint8Array {
+  forBlocks(width, height, f, (x0, y0, x1, y1, i) => {
+    const sse = new Float64Array(SMOOTHING.length);
+    for (let y = y0; y < y1; y++) {
+      for (let x = x0; x < x1; x++) {
+        for (let c = 0; c < 3; c++) {
+          const j = (y * width + x) * 3 + c;
+          const b = blur16(pred, width, height, x, y, c);
+          for (let s = 0; s < SMOOTHING.length; s++) {
+            const e = cur[j]! - toward(pred[j]!, b, SMOOTHING[s]!);
+            sse[s] += e * e;
+          }
+        }
+      }
+    }
+    let best = 0;
+    for (let s = 1; s < SMOOTHING.length; s++) {
+      if (sse[s]! + lambda * Math.min(s + 1, SMOOTHING.length - 1) < sse[best]! + lambda * Math.min(best + 1, SMOOTHING.length - 1)) best = s;
+    }
+    f.filter[i] = best;
+  });
+  return smooth(pred, width, height, f);
 }
 
 /** Rows of horizontally filtered samples of one block (a reused scratch: the filter runs per block). */
@@ -406,7 +502,7 @@ export function estimateMotion(cur: Uint8Array, ref: Uint8Array, width: number, 
       mv[2 * i + 1] = bestY;
     }
   }
-  return { bw, bh, mv, skip: new Uint8Array(bw * bh) };
+  return { bw, bh, mv, skip: new Uint8Array(bw * bh), filter: new Uint8Array(bw * bh) };
 }
 
 /** SAD between a block of `cur` and the reference interpolated at quarter-pel vector (mx, my). */
