@@ -5,9 +5,9 @@
  * the encoder on the decoded reference, coded with rANS, integer 8-tap quarter-pel
  * compensation, then per block a smoothing of the prediction chosen by the encoder: a noisy
  * reference predicts better through a low-pass), and the residual is coded as a picture,
- * 128 + s · (frame − prediction), by the
- * model's own residual coder: a hyperprior of the base model's architecture, trained from its
- * weights on such pictures (training/README.md), whose files sit beside the model's card.
+ * 128 + s · (frame − prediction), by the model's own residual coder: a mean-scale hyperprior
+ * trained from hyperprior-mse's weights on such pictures (training/README.md), whose files sit
+ * beside the model's card.
  * Blocks whose prediction is good enough are flagged skip: their residual is not used (and is
  * flattened to 128 before coding, so it costs next to nothing). A P-frame whose blocks are all
  * skipped carries no residual streams.
@@ -290,8 +290,8 @@ export class MotionCompensatedVideoCodec implements VideoCodec {
 
   /**
    * Diagnostics: everything parsing decides, in stream order — per intra tile its latents, per
-   * P-frame its motion (vectors, skip flags and smoothing indexes, as `symbols`) and its residual tiles' latents:
-   * what must decode alike on every machine (test/golden.test.ts).
+   * P-frame its motion (vectors, skip flags and smoothing indexes, as `symbols`) and its
+   * residual tiles' latents: what must decode alike on every machine (test/golden.test.ts).
    */
   async decodeSymbols(bytes: Uint8Array): Promise<AnyLatents[]> {
     const s = this.parse(bytes);

@@ -18,8 +18,9 @@
  *   integer probability updated after every bin, so parsing is exact on any machine. Contexts:
  *   the skip flag by its left and top neighbours' flags; a component's zero flag by the block's
  *   skip flag and the size of its neighbours' differences; sign and magnitude bins per
- *   component; the smoothing index by its neighbours' (first bin). Motion fields are noisy at quarter-pel precision and their statistics change
- *   from clip to clip; adaptive contexts follow them without a table in the stream.
+ *   component; the smoothing index's first bin by its neighbours' indexes. Motion fields are
+ *   noisy at quarter-pel precision and their statistics change from clip to clip; adaptive
+ *   contexts follow them without a table in the stream.
  * - Estimation (encoder only): candidates (zero, predictor, neighbours, the co-located vector
  *   of the previous frame), integer full search around the best, then half- and quarter-pel
  *   refinement; the cost is SAD on luma + λ · the vector's bits.
