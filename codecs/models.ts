@@ -78,7 +78,7 @@ const loaded = new Map<string, Codec>();
  * @example const codec = loadModel('hyperprior-mse'); const bytes = await codec.encode(img, 4);
  */
 export function loadModel(name: string, runtime: RuntimeOptions = {}, video: VideoCodecOptions = {}): Codec {
-  const key = `${name}|${runtime.device ?? 'cpu'}|${runtime.threads ?? 0}|${runtime.optimization ?? 'all'}|${video.intraPeriod ?? ''}|${video.tile ?? ''}`;
+  const key = `${name}|${runtime.device ?? 'cpu'}|${runtime.threads ?? 0}|${runtime.optimization ?? 'all'}|${runtime.arena === true}|${video.intraPeriod ?? ''}|${video.tile ?? ''}`;
   let codec = loaded.get(key);
   if (codec) return codec;
   const dir = join(modelsDir(), name);
@@ -96,7 +96,7 @@ export function loadModel(name: string, runtime: RuntimeOptions = {}, video: Vid
       codec = new LearnedAudioCodec(name, dir, runtime);
       break;
     case 'video':
-      codec = typeof model.card.base_image_model === 'string' ? motionCompensated(model.card, dir, runtime, video) : new LearnedVideoCodec(name, dir, runtime, video);
+      codec = typeof model.card.base_image_model === 'string' ? motionCompensated(model.card, dir, runtime, video) : new LearnedVideoCodec(name, dir, framesRuntime(runtime), video);
       break;
   }
   loaded.set(key, codec);
@@ -118,5 +118,13 @@ function motionCompensated(card: ModelCard, dir: string, runtime: RuntimeOptions
   // Its own files: the residual coder, a mean-scale hyperprior as the base.
   const files = loadImageModelFiles(dir);
   if (!isHyperpriorFiles(files)) throw new InputError(`model ${card.name}: its residual coder must be a mean-scale hyperprior (bundle ${files.bundle.format})`);
-  return new MotionCompensatedVideoCodec(card.name, card as unknown as McCard, base.model, new ImageHyperpriorModel(card.name, files, nodeEngine(runtime)), video);
+  return new MotionCompensatedVideoCodec(card.name, card as unknown as McCard, base.model, new ImageHyperpriorModel(card.name, files, nodeEngine(framesRuntime(runtime))), video);
+}
+
+/**
+ * A video model's own graphs run at the same size frame after frame: ONNX Runtime's arena saves
+ * their allocations (src/runtime/onnx.ts). A shared base model keeps the image codec's sessions.
+ */
+function framesRuntime(runtime: RuntimeOptions): RuntimeOptions {
+  return { ...runtime, arena: true };
 }

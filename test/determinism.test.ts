@@ -22,6 +22,7 @@ const RUNTIMES: Record<string, RuntimeOptions> = {
   '1 thread, no graph optimization': { threads: 1, optimization: 'disabled' },
   '2 threads, all optimizations': { threads: 2, optimization: 'all' },
   '2 threads, basic optimizations': { threads: 2, optimization: 'basic' },
+  '1 thread, memory arena (as video models run)': { threads: 1, arena: true },
 };
 const codecFor = (r: RuntimeOptions): LearnedImageCodec & { model: ImageHyperpriorModel } => loadModel('hyperprior-mse', r) as LearnedImageCodec & { model: ImageHyperpriorModel };
 
