@@ -161,7 +161,7 @@ def update_card(out_dir: Path, fields: dict, measured: tuple[str, ...] = ()) -> 
         for key in ("eval", "status", *measured):
             card.pop(key, None)
     card.update(fields)
-    path.write_text(json.dumps(card, indent=2) + "\n")
+    path.write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n")
     write_index(out_dir.parent)
 
 

@@ -7,8 +7,8 @@ The residual coder is a mean-scale hyperprior of hyperprior-mse's architecture, 
 its weights on motion-compensated residual pictures (`train.py --model video-mc-residual`).
 Its graphs and bundle are written as an image model's (export.py); the integer h_s is
 calibrated on residual pictures. The card keeps its levels and results unless the weights
-changed; its weights hash covers these files and the base image model's weights, so a file
-made on other base weights is refused.
+changed; its weights hash covers these files and those of the base image model that codes the
+intra frames (the card's `base_image_model`), so a file made on other base weights is refused.
 """
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ from lcodec_train.hyperprior import load_hyperprior  # noqa: E402
 from train import RESIDUAL, RESIDUAL_DATA, RESIDUAL_MODEL  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-BASE = "hyperprior-mse"
+INIT = "hyperprior-mse"  # the residual coder's architecture and first weights; its steps count on from them
 
 
 def main() -> None:
@@ -43,9 +43,11 @@ def main() -> None:
     model, state = load_hyperprior(args.ckpt)
     out_dir = args.out / RESIDUAL_MODEL
     _, check, _ = export_image_graphs(model, RESIDUAL_MODEL, out_dir, args.data)
-    base_digest = files_digest(args.out / BASE)
+    base = json.loads((out_dir / "card.json").read_text())["base_image_model"]
+    base_digest = files_digest(args.out / base)
     digest = hashlib.sha256((files_digest(out_dir) + base_digest).encode()).hexdigest()
-    base_card = json.loads((args.out / BASE / "card.json").read_text())
+    base_card = json.loads((args.out / base / "card.json").read_text())
+    init_card = json.loads((args.out / INIT / "card.json").read_text())
     update_card(out_dir, {
         "N": model.N, "M": model.M, "G": model.G,
         "lambdas": state.get("lambdas"),
@@ -53,16 +55,19 @@ def main() -> None:
                        "base_image_model": base_card["parameters"]},
         "residual_macs_per_pixel": macs_per_pixel(model),
         "training": {
-            "data": "residual pictures of ../shared/data/video/train (15 of its 16 clips; the 16th, "
-                    "two_people_room, gives the monitoring pictures), made by bench/video-residuals.ts: "
-                    "each clip coded by video-mc at qualities 2, 5, 7, 9 with an intra period of 8; "
-                    "research-use / per-clip terms, see its SOURCES.md",
-            "init": f"{BASE} at step {base_card['training']['steps']:,}",
-            # counted on from the base model's steps and hours
+            "data": "residual pictures made by bench/video-residuals.ts, each clip coded by video-mc at "
+                    "qualities 2, 5, 7, 9 with an intra period of 8: of ../shared/data/video/train (15 of its "
+                    "16 clips; the 16th, two_people_room, gives the monitoring pictures; research-use / "
+                    "per-clip terms, see its SOURCES.md) and of 64 synthetic clips made by "
+                    "bench/video-synthetic.ts from ../shared/data/images/train (camera pans, zooms and "
+                    "rotations, a moving patch, sensor noise; BSDS500, Urban100, Wikipedia photos: research-use / "
+                    "per-image CC terms, see its SOURCES.md)",
+            "init": f"{INIT} at step {init_card['training']['steps']:,}",
+            # counted on from the first weights' steps and hours
             "steps": state["step"],
             "hours": round(state["trained_s"] / 3600, 2),
-            "residual_steps": state["step"] - base_card["training"]["steps"],
-            "residual_hours": round(state["trained_s"] / 3600 - base_card["training"]["hours"], 2),
+            "residual_steps": state["step"] - init_card["training"]["steps"],
+            "residual_hours": round(state["trained_s"] / 3600 - init_card["training"]["hours"], 2),
             "crop": state.get("crop"),
             "batch": state.get("batch"),
         },
