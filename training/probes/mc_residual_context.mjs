@@ -12,7 +12,8 @@
 import { readFileSync } from 'node:fs';
 import { getCodec } from '../../dist/codecs/registry.js';
 import { collectVideo, readVideo } from '../../dist/src/io/video.js';
-import { compensate, lumaOf } from '../../dist/codecs/video/motion.js';
+import { blockGrid, compensate, lumaOf } from '../../dist/codecs/video/motion.js';
+import { tileDims } from '../../dist/codecs/image/tiled.js';
 import { modelsDir } from '../../dist/src/paths.js';
 
 const [clipList, qList = '2,5,8', nfArg = '16'] = process.argv.slice(2);
@@ -47,8 +48,8 @@ for (const clip of clipList.split(',')) {
   const nf = Math.min(Number(nfArg), all.frames.length);
   const video = { ...all, frames: all.frames.slice(0, nf), frameCount: nf };
   const { width: w, height: h } = video;
-  const bw = Math.ceil(w / 16), bh = Math.ceil(h / 16);
-  const yh = Math.ceil(h / 64) * 4, yw = Math.ceil(w / 64) * 4; // one tile: clips up to 1024
+  const { bw, bh } = blockGrid(w, h);
+  const { yh, yw } = tileDims({ x: 0, y: 0, w, h }); // one tile: clips up to 1024
   for (const q of qList.split(',').map(Number)) {
     const bytes = await codec.encode(video, q);
     const entries = await codec.decodeSymbols(bytes); // intra latents; per P-frame its motion, then its residual latents
